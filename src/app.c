@@ -1,0 +1,240 @@
+/* app.c - wiring: the route table, the store, the server, loupe's own metrics. */
+#include "app.h"
+#include "ingest/rw_handler.h"
+#include "query/meta_api.h"
+#include "server/http.h"
+#include "store/store.h"
+#include "util/log.h"
+#include "util/metrics.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct app {
+    loupe_config cfg;
+    store *st;
+    http_server *http;
+    int ready;
+    rw_handler_ctx rw;
+    meta_api_ctx meta;
+};
+
+/* A route whose handler needs the stores: 503 until they are open. */
+typedef struct gate {
+    app *a;
+    http_handler fn;
+    void *ctx;
+} gate;
+
+#define MAX_ROUTES 32
+static gate g_gates[MAX_ROUTES];
+static size_t g_ngates;
+
+static int gated(void *ctx, http_req *req, http_resp *resp)
+{
+    gate *g = ctx;
+    if (!__atomic_load_n(&g->a->ready, __ATOMIC_ACQUIRE)) {
+        http_resp_header(resp, "Retry-After", "1");
+        return http_resp_prom_error(resp, 503, "unavailable", "loupe is starting: the stores are not open yet");
+    }
+    return g->fn(g->ctx, req, resp);
+}
+
+static int h_healthz(void *ctx, http_req *req, http_resp *resp)
+{
+    (void)ctx;
+    (void)req;
+    return http_resp_text(resp, 200, "ok");
+}
+
+static int h_readyz(void *ctx, http_req *req, http_resp *resp)
+{
+    app *a = ctx;
+    (void)req;
+    if (!__atomic_load_n(&a->ready, __ATOMIC_ACQUIRE))
+        return http_resp_text(resp, 503, "not ready: the stores are opening");
+    return http_resp_text(resp, 200, "ready");
+}
+
+static int h_metrics(void *ctx, http_req *req, http_resp *resp)
+{
+    (void)ctx;
+    (void)req;
+    resp->content_type = "text/plain; version=0.0.4; charset=utf-8";
+    return metrics_expose(&resp->body);
+}
+
+static int h_flush(void *ctx, http_req *req, http_resp *resp)
+{
+    app *a = ctx;
+    (void)req;
+    err_ctx e = { 0 };
+    int rc = store_flush(a->st, &e);
+    if (rc)
+        return http_resp_prom_error(resp, http_status_for(rc), "internal", e.msg);
+    resp->content_type = "application/json";
+    return buf_puts(&resp->body, "{\"status\":\"success\"}");
+}
+
+static void collect_store(void *ctx)
+{
+    app *a = ctx;
+    if (!__atomic_load_n(&a->ready, __ATOMIC_ACQUIRE))
+        return;
+    store_stats s;
+    store_get_stats(a->st, &s);
+    metrics_set("loupe_series", NULL, (double)s.series);
+    metrics_set("loupe_head_series", NULL, (double)s.head_series);
+    metrics_set("loupe_head_samples", NULL, (double)s.head_samples);
+    metrics_set("loupe_head_bytes", NULL, (double)s.head_bytes);
+    metrics_set("loupe_store_samples_stored_total", NULL, (double)s.samples_stored);
+    metrics_set("loupe_store_samples_too_old_total", NULL, (double)s.samples_too_old);
+    metrics_set("loupe_series_created_total", NULL, (double)s.series_created);
+    metrics_set("loupe_wal_commits_total", NULL, (double)s.commits);
+    metrics_set("loupe_wal_commit_duration_seconds_total", NULL, (double)s.commit_ns / 1e9);
+    metrics_set("loupe_wal_syncs_total", NULL, (double)s.wal_syncs);
+    metrics_set("loupe_compactions_total", NULL, (double)s.compactions);
+    metrics_set("loupe_compaction_duration_seconds_total", NULL, (double)s.compaction_ns / 1e9);
+    metrics_set("loupe_parts", NULL, (double)s.parts);
+    metrics_set("loupe_part_samples", NULL, (double)s.part_samples);
+    metrics_set("loupe_part_bytes", NULL, (double)s.part_bytes);
+    metrics_set("loupe_store_disk_bytes", "store=\"tsdb\"", (double)s.tsdb_file_bytes);
+    metrics_set("loupe_store_disk_bytes", "store=\"wal\"", (double)s.wal_file_bytes);
+    metrics_set("loupe_block_cache_bytes", NULL, (double)s.cache_bytes);
+    metrics_set("loupe_block_cache_hits_total", NULL, (double)s.cache_hits);
+    metrics_set("loupe_block_cache_misses_total", NULL, (double)s.cache_misses);
+    metrics_set("loupe_index_bytes", NULL, (double)s.index_bytes);
+}
+
+static void declare_metrics(void)
+{
+    metrics_declare("loupe_series", METRIC_GAUGE, "Series in the index.");
+    metrics_declare("loupe_head_series", METRIC_GAUGE, "Active series: series with samples in the in-memory head.");
+    metrics_declare("loupe_head_samples", METRIC_GAUGE, "Samples in the in-memory head.");
+    metrics_declare("loupe_head_bytes", METRIC_GAUGE, "Memory held by the head.");
+    metrics_declare("loupe_store_samples_stored_total", METRIC_COUNTER, "Samples committed by the series store.");
+    metrics_declare("loupe_store_samples_too_old_total", METRIC_COUNTER,
+                    "Samples dropped by the store: older than the retention window.");
+    metrics_declare("loupe_series_created_total", METRIC_COUNTER, "Series created.");
+    metrics_declare("loupe_wal_commits_total", METRIC_COUNTER, "Group commits to the write-ahead log.");
+    metrics_declare("loupe_wal_commit_duration_seconds_total", METRIC_COUNTER, "Time spent in group commits.");
+    metrics_declare("loupe_wal_syncs_total", METRIC_COUNTER, "fsyncs of the write-ahead log.");
+    metrics_declare("loupe_compactions_total", METRIC_COUNTER, "Head compactions.");
+    metrics_declare("loupe_compaction_duration_seconds_total", METRIC_COUNTER, "Time spent compacting.");
+    metrics_declare("loupe_parts", METRIC_GAUGE, "Compressed parts on disk.");
+    metrics_declare("loupe_part_samples", METRIC_GAUGE, "Samples in compressed parts.");
+    metrics_declare("loupe_part_bytes", METRIC_GAUGE, "Compressed bytes of parts (blocks + directories).");
+    metrics_declare("loupe_store_disk_bytes", METRIC_GAUGE, "Size of each store's data file.");
+    metrics_declare("loupe_block_cache_bytes", METRIC_GAUGE, "Decoded blocks cached for queries.");
+    metrics_declare("loupe_block_cache_hits_total", METRIC_COUNTER, "Block cache hits.");
+    metrics_declare("loupe_block_cache_misses_total", METRIC_COUNTER, "Block cache misses.");
+    metrics_declare("loupe_index_bytes", METRIC_GAUGE, "Memory held by the series index.");
+}
+
+static int is_off(const char *addr) { return !addr || !*addr || !strcmp(addr, "off"); }
+
+int app_start(const loupe_config *cfg, app **out, err_ctx *e)
+{
+    *out = NULL;
+    app *a = calloc(1, sizeof *a);
+    if (!a)
+        return err_set(e, LOUPE_ENOMEM, "out of memory");
+    a->cfg = *cfg;
+    declare_metrics();
+    rw_handler_init_metrics();
+
+    a->rw.max_decompressed = (size_t)cfg->max_decompressed_bytes;
+    a->rw.limits.max_series = (size_t)cfg->max_series_per_request;
+    a->rw.label_limits.max_labels = (size_t)cfg->max_labels_per_series;
+    a->rw.label_limits.max_name_len = (size_t)cfg->max_label_name_length;
+    a->rw.label_limits.max_value_len = (size_t)cfg->max_label_value_length;
+    a->meta.version = LOUPE_VERSION;
+    a->meta.revision = LOUPE_REVISION;
+
+    size_t max_body = (size_t)cfg->max_request_bytes;
+    struct {
+        const char *methods, *path;
+        int prefix, needs_store;
+        http_handler fn;
+        void *ctx;
+        const char *name;
+    } table[] = {
+        { "GET", "/healthz", 0, 0, h_healthz, a, NULL },
+        { "GET", "/readyz", 0, 0, h_readyz, a, NULL },
+        { "GET", "/metrics", 0, 0, h_metrics, a, NULL },
+        { "POST", "/api/v1/write", 0, 1, rw_handle, &a->rw, NULL },
+        { "POST", "/api/v1/admin/flush", 0, 1, h_flush, a, NULL },
+        { "GET,POST", "/api/v1/series", 0, 1, api_series, &a->meta, NULL },
+        { "GET,POST", "/api/v1/labels", 0, 1, api_labels, &a->meta, NULL },
+        { "GET", "/api/v1/label/", 1, 1, api_label_values, &a->meta, "/api/v1/label/:name/values" },
+        { "GET", "/api/v1/metadata", 0, 1, api_metadata, &a->meta, NULL },
+        { "GET", "/api/v1/status/buildinfo", 0, 0, api_buildinfo, &a->meta, NULL },
+        { "GET,POST", "/api/v1/export", 0, 1, api_export, &a->meta, NULL },
+    };
+    size_t n = sizeof table / sizeof table[0];
+    route routes[MAX_ROUTES];
+    g_ngates = 0;
+    for (size_t i = 0; i < n; i++) {
+        route *r = &routes[i];
+        memset(r, 0, sizeof *r);
+        r->methods = table[i].methods;
+        r->path = table[i].path;
+        r->prefix = table[i].prefix;
+        r->name = table[i].name;
+        r->max_body = max_body;
+        if (table[i].needs_store) {
+            gate *g = &g_gates[g_ngates++];
+            *g = (gate){ a, table[i].fn, table[i].ctx };
+            r->fn = gated;
+            r->ctx = g;
+        } else {
+            r->fn = table[i].fn;
+            r->ctx = table[i].ctx;
+        }
+    }
+
+    http_server_opts ho;
+    memset(&ho, 0, sizeof ho);
+    int nl = 0;
+    if (!is_off(cfg->http))
+        ho.listen[nl++] = cfg->http;
+    if (!is_off(cfg->otlp_http) && (is_off(cfg->http) || strcmp(cfg->otlp_http, cfg->http)))
+        ho.listen[nl++] = cfg->otlp_http;
+    ho.threads = (int)cfg->http_threads;
+    ho.max_body = max_body;
+    int rc = 0;
+    if (nl && (rc = http_server_start(&ho, routes, n, &a->http, e))) {
+        free(a);
+        return rc;
+    }
+
+    store_opts so;
+    store_opts_default(&so);
+    so.dir = cfg->data;
+    so.retention_days = (int)cfg->retention_days;
+    so.sync_interval_ms = cfg->sync_interval_ms;
+    so.head_max_bytes = (size_t)cfg->head_max_bytes;
+    so.cache_bytes = (size_t)cfg->cache_bytes;
+    if ((rc = store_open(&so, &a->st, e))) {
+        http_server_stop(a->http);
+        free(a);
+        return rc;
+    }
+    a->rw.st = a->st;
+    a->meta.st = a->st;
+    metrics_register_collector(collect_store, a);
+    __atomic_store_n(&a->ready, 1, __ATOMIC_RELEASE);
+    *out = a;
+    return 0;
+}
+
+void app_stop(app *a)
+{
+    if (!a)
+        return;
+    http_server_stop(a->http);
+    __atomic_store_n(&a->ready, 0, __ATOMIC_RELEASE);
+    store_close(a->st);
+    free(a);
+}
