@@ -9,6 +9,7 @@
  * Unknown fields are skipped, as protobuf requires. */
 #include "ingest/promrw.h"
 #include "ingest/pb.h"
+#include "util/varint.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -33,34 +34,109 @@ static int decode_sample(slice m, int64_t *ts, double *v)
     return k;
 }
 
-/* One TimeSeries: count, allocate, fill. */
-static int decode_series(slice m, size_t idx, arena *a, rw_series *s, err_ctx *e)
+/* Request-wide sample arrays, grown as series are decoded. */
+typedef struct sbuf {
+    int64_t *ts;
+    double *v;
+    size_t n, cap;
+    arena *a;
+} sbuf;
+
+static int sbuf_push(sbuf *b, int64_t t, double v)
 {
-    pb_reader r = pb_reader_make(m);
-    pb_field f;
-    int k;
-    size_t nsamples = 0, nlabels = 0, nother_between = 0;
-    const uint8_t *kstart = NULL, *kend = NULL;
-    memset(s, 0, sizeof *s);
-    s->msg = m;
-    while ((k = pb_next(&r, &f)) == 1) {
-        if (f.num == 1) {
-            if (f.type != PB_LEN)
-                return BAD(e, "series %zu: label field has wire type %d", idx, f.type);
-            if (!kstart)
-                kstart = f.start;
-            else if (kend != f.start)
-                nother_between++;
-            kend = r.p;
-            nlabels++;
-        } else if (f.num == 2) {
-            if (f.type != PB_LEN)
-                return BAD(e, "series %zu: sample field has wire type %d", idx, f.type);
-            nsamples++;
+    if (b->n == b->cap) {
+        size_t cap = b->cap ? b->cap * 2 : 4096;
+        int64_t *nt = arena_alloc(b->a, cap * sizeof *nt);
+        double *nv = arena_alloc(b->a, cap * sizeof *nv);
+        if (!nt || !nv)
+            return -1;
+        if (b->n) {
+            memcpy(nt, b->ts, b->n * sizeof *nt);
+            memcpy(nv, b->v, b->n * sizeof *nv);
+        }
+        b->ts = nt;
+        b->v = nv;
+        b->cap = cap;
+    }
+    b->ts[b->n] = t;
+    b->v[b->n++] = v;
+    return 0;
+}
+
+/* Sample { double value = 1; int64 timestamp = 2; }, with a fast path for
+ * the canonical encoding 09 <8 bytes> 10 <varint>. */
+static int decode_sample_fast(const uint8_t *p, const uint8_t *end, int64_t *ts, double *v)
+{
+    if (end - p >= 10 && p[0] == 0x09 && p[9] == 0x10) {
+        const uint8_t *q = p + 10;
+        uint64_t u;
+        if (varint_get(&q, end, &u) == 0 && q == end) {
+            memcpy(v, p + 1, 8);
+            *ts = (int64_t)u;
+            return 0;
         }
     }
-    if (k < 0)
-        return BAD(e, "series %zu: truncated or malformed protobuf", idx);
+    return decode_sample(slice_make(p, (size_t)(end - p)), ts, v) < 0 ? -1 : 0;
+}
+
+/* One TimeSeries in a single pass: the label fields' span is the key, the
+ * samples go to the request-wide arrays. */
+static int decode_series(slice m, size_t idx, arena *a, sbuf *sb, rw_series *s, size_t *nex, size_t *nhist,
+                         err_ctx *e)
+{
+    const uint8_t *p = m.p, *end = m.p + m.n;
+    size_t nlabels = 0, nother_between = 0;
+    const uint8_t *kstart = NULL, *kend = NULL;
+    size_t first = sb->n;
+    memset(s, 0, sizeof *s);
+    s->msg = m;
+    while (p < end) {
+        const uint8_t *fstart = p;
+        uint64_t key, len;
+        if (*p < 0x80) {
+            key = *p++;
+        } else if (varint_get(&p, end, &key)) {
+            return BAD(e, "series %zu: truncated or malformed protobuf", idx);
+        }
+        uint32_t num = (uint32_t)(key >> 3);
+        int type = (int)(key & 7);
+        if (num == 0)
+            return BAD(e, "series %zu: field number 0", idx);
+        if (type == PB_LEN) {
+            if (varint_get(&p, end, &len) || len > (uint64_t)(end - p))
+                return BAD(e, "series %zu: truncated or malformed protobuf", idx);
+            const uint8_t *body = p;
+            p += len;
+            if (num == 1) {
+                if (!kstart)
+                    kstart = fstart;
+                else if (kend != fstart)
+                    nother_between++;
+                kend = p;
+                nlabels++;
+            } else if (num == 2) {
+                int64_t t;
+                double v;
+                if (decode_sample_fast(body, p, &t, &v))
+                    return BAD(e, "series %zu: malformed sample %zu", idx, sb->n - first);
+                if (sbuf_push(sb, t, v))
+                    return err_set(e, LOUPE_ENOMEM, "out of memory");
+            } else if (num == 3) {
+                (*nex)++;
+            } else if (num == 4) {
+                (*nhist)++;
+            }
+            continue;
+        }
+        if (num <= 4)
+            return BAD(e, "series %zu: field %u has wire type %d", idx, num, type);
+        /* unknown field of another wire type: skip it */
+        pb_reader r = { fstart, end };
+        pb_field f;
+        if (pb_next(&r, &f) != 1)
+            return BAD(e, "series %zu: truncated or malformed protobuf", idx);
+        p = r.p;
+    }
     s->nlabels = nlabels;
     if (nother_between == 0) {
         s->key = slice_make(kstart, kstart ? (size_t)(kend - kstart) : 0);
@@ -70,7 +146,8 @@ static int decode_series(slice m, size_t idx, arena *a, rw_series *s, err_ctx *e
         if (!kb)
             return err_set(e, LOUPE_ENOMEM, "out of memory");
         size_t kn = 0;
-        r = pb_reader_make(m);
+        pb_reader r = pb_reader_make(m);
+        pb_field f;
         while (pb_next(&r, &f) == 1)
             if (f.num == 1) {
                 memcpy(kb + kn, f.start, (size_t)(r.p - f.start));
@@ -78,22 +155,8 @@ static int decode_series(slice m, size_t idx, arena *a, rw_series *s, err_ctx *e
             }
         s->key = slice_make(kb, kn);
     }
-    s->nsamples = nsamples;
-    if (nsamples) {
-        s->ts = arena_alloc(a, nsamples * sizeof *s->ts);
-        s->v = arena_alloc(a, nsamples * sizeof *s->v);
-        if (!s->ts || !s->v)
-            return err_set(e, LOUPE_ENOMEM, "out of memory");
-        size_t i = 0;
-        r = pb_reader_make(m);
-        while (pb_next(&r, &f) == 1) {
-            if (f.num != 2)
-                continue;
-            if (decode_sample(f.bytes, &s->ts[i], &s->v[i]) < 0)
-                return BAD(e, "series %zu: malformed sample %zu", idx, i);
-            i++;
-        }
-    }
+    s->nsamples = sb->n - first;
+    s->ts = (int64_t *)(uintptr_t)first; /* offsets until the arrays stop moving */
     return 0;
 }
 
@@ -144,11 +207,12 @@ int promrw_decode(slice body, const rw_limits *lim, arena *a, rw_request *out, e
     out->meta = nmeta ? arena_alloc(a, nmeta * sizeof *out->meta) : NULL;
     if ((nts && !out->series) || (nmeta && !out->meta))
         return err_set(e, LOUPE_ENOMEM, "out of memory");
+    sbuf sb = { NULL, NULL, 0, 0, a };
     r = pb_reader_make(body);
     while (pb_next(&r, &f) == 1) {
         if (f.num == 1) {
             rw_series *s = &out->series[out->nseries];
-            int rc = decode_series(f.bytes, out->nseries, a, s, e);
+            int rc = decode_series(f.bytes, out->nseries, a, &sb, s, &out->nexemplars, &out->nhistograms, e);
             if (rc)
                 return rc;
             out->nseries++;
@@ -161,15 +225,11 @@ int promrw_decode(slice body, const rw_limits *lim, arena *a, rw_request *out, e
             out->nmeta++;
         }
     }
-    /* exemplars / native histograms are not stored: count them for /metrics */
+    /* the sample arrays are final: turn offsets into pointers */
     for (size_t i = 0; i < out->nseries; i++) {
-        pb_reader sr = pb_reader_make(out->series[i].msg);
-        while (pb_next(&sr, &f) == 1) {
-            if (f.num == 3)
-                out->nexemplars++;
-            else if (f.num == 4)
-                out->nhistograms++;
-        }
+        size_t off = (size_t)(uintptr_t)out->series[i].ts;
+        out->series[i].ts = out->series[i].nsamples ? sb.ts + off : NULL;
+        out->series[i].v = out->series[i].nsamples ? sb.v + off : NULL;
     }
     return 0;
 }

@@ -40,8 +40,17 @@ static int fail(http_resp *resp, int status, const char *msg)
     return buf_puts(&resp->body, msg) || buf_putc(&resp->body, '\n');
 }
 
+#include <time.h>
+static double tnow(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
 int rw_handle(void *vctx, http_req *req, http_resp *resp)
 {
+    double T0 = tnow();
     rw_handler_ctx *ctx = vctx;
     err_ctx e = { 0 };
     int rc = 0;
@@ -140,7 +149,10 @@ int rw_handle(void *vctx, http_req *req, http_resp *resp)
         metrics_add("loupe_remote_write_metadata_total", NULL, (double)wr.nmeta);
 
     store_write_result res;
+    double T1 = tnow();
     rc = store_write(ctx->st, in, nin, &res, &e);
+    metrics_add("dbg_decode_seconds", NULL, T1 - T0);
+    metrics_add("dbg_write_seconds", NULL, tnow() - T1);
     if (rc) {
         reject(wr.nsamples, rc == LOUPE_EBUSY ? "overload" : "error");
         int status = rc == LOUPE_EBUSY || rc == LOUPE_ECANCELED ? 503 : 500;

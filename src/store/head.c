@@ -207,6 +207,20 @@ static int ooo_push(head *h, hdata *d, int64_t t, double v)
     return 0;
 }
 
+void head_prefetch(const head *h, uint32_t id, int stage)
+{
+    if ((id >> PAGE_BITS) >= MAX_PAGES)
+        return;
+    hseries *pg = h->pages[id >> PAGE_BITS];
+    if (!pg)
+        return;
+    hseries *s = &pg[id & (PAGE_SIZE - 1)];
+    if (stage == 1)
+        __builtin_prefetch(s, 1);
+    else if (s->live.c.b)
+        __builtin_prefetch(s->live.c.b + s->live.c.len, 1);
+}
+
 int head_append(head *h, uint32_t id, int64_t t, double v)
 {
     if ((id >> PAGE_BITS) >= MAX_PAGES || id == 0)

@@ -30,6 +30,10 @@ void head_unlock(head *h);
 /* Appends one sample to series id.  0 or LOUPE_ENOMEM. */
 int head_append(head *h, uint32_t id, int64_t t, double v);
 
+/* Prefetch hints for a batch of appends (no lock needed, no effect on
+ * results): stage 1 the series' state, stage 2 its write position. */
+void head_prefetch(const head *h, uint32_t id, int stage);
+
 /* Moves all live data to the frozen side.  LOUPE_EINTERNAL if a previous
  * freeze was not released. */
 int head_freeze(head *h);

@@ -417,6 +417,13 @@ void sindex_extend_time(sindex *ix, uint32_t id, int64_t mint, int64_t maxt)
         __atomic_store_n(&e->maxt, maxt, __ATOMIC_RELAXED);
 }
 
+void sindex_prefetch(const sindex *ix, uint32_t id)
+{
+    const sentry *e = entry(ix, id);
+    if (e)
+        __builtin_prefetch(e, 1);
+}
+
 void sindex_time(const sindex *ix, uint32_t id, int64_t *mint, int64_t *maxt)
 {
     const sentry *e = entry(ix, id);

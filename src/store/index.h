@@ -55,6 +55,8 @@ size_t sindex_count(const sindex *ix);
 /* Per-series time bounds of stored samples (ms), maintained by the store. */
 void sindex_extend_time(sindex *ix, uint32_t id, int64_t mint, int64_t maxt);
 void sindex_time(const sindex *ix, uint32_t id, int64_t *mint, int64_t *maxt);
+/* Prefetch hint for sindex_extend_time. */
+void sindex_prefetch(const sindex *ix, uint32_t id);
 
 /* Sorted ids of the series matching all matchers.  Read lock. */
 int sindex_select(const sindex *ix, matcher *ms, size_t n, idvec *out);

@@ -101,6 +101,7 @@ int store_open(const store_opts *o, store **out, err_ctx *e)
     pthread_cond_init(&s->c_cv, NULL);
     pthread_cond_init(&s->c_done_cv, NULL);
     pthread_mutex_init(&s->meta_mu, NULL);
+    pthread_mutex_init(&s->commit_mu, NULL);
     pthread_rwlockattr_t ra;
     pthread_rwlockattr_init(&ra);
     pthread_rwlockattr_setkind_np(&ra, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);

@@ -388,18 +388,26 @@ int store_compact(store *s, err_ctx *e)
     part_meta *newp = NULL;
     size_t nnew = 0;
 
+    /* freeze: every record up to seq_cut is in the head, and later records
+     * go to a new WAL segment, so the old segments can go once this is done */
+    pthread_mutex_lock(&s->commit_mu);
     head_wrlock(s->hd);
     int have = head_series(s->hd) > 0;
     rc = have ? head_freeze(s->hd) : 0;
-    uint64_t seq_cut = s->head_applied_seq;
+    uint64_t seq_cut = wal_last_seq(s->wal);
     uint32_t frozen_max = head_frozen_max_id(s->hd);
     if (have) {
         s->head_mint = INT64_MAX;
         s->head_maxt = INT64_MIN;
     }
     head_unlock(s->hd);
-    if (rc)
-        return err_set(e, rc, "freezing the head failed");
+    if (!rc && have)
+        rc = wal_rotate(s->wal, e);
+    pthread_mutex_unlock(&s->commit_mu);
+    if (rc) {
+        err_set(e, rc, "freezing the head failed");
+        goto unfreeze;
+    }
 
     if (have) {
         ents = malloc((size_t)frozen_max * sizeof *ents);
@@ -599,6 +607,7 @@ void *store_compactor_main(void *arg)
 {
     store *s = arg;
     int64_t last = store_now_ns();
+    pthread_setname_np(pthread_self(), "loupe-compact");
     pthread_mutex_lock(&s->c_mu);
     while (!s->c_stop) {
         struct timespec ts;

@@ -42,7 +42,7 @@ struct store {
     int64_t last_sync_ns;
     int wal_dirty;
     int64_t head_mint, head_maxt; /* under head lock */
-    uint64_t head_applied_seq;    /* last WAL seq applied to the head; under head lock */
+    pthread_mutex_t commit_mu;    /* WAL append + head apply (writer) vs freeze + WAL rotation (compactor) */
 
     /* compactor thread */
     pthread_t compactor;

@@ -14,8 +14,16 @@ struct wreq {
     err_ctx *e;
     int rc, done;
     size_t bytes;
+    slice part;          /* samples of resolved series, encoded by the caller */
+    size_t part_samples;
+    int unresolved;      /* entries the writer must assign ids to and encode */
+    int64_t min_t;
+    pthread_cond_t cv;
     wreq *next;
 };
+
+/* The caller's encoding buffer: it lives until store_write returns. */
+static __thread buf t_part;
 
 /* New series of one group commit, found by canonical labels. */
 typedef struct newser {
@@ -52,6 +60,43 @@ size_t store_resolve(store *s, store_series_in *in, size_t n)
     return missing;
 }
 
+/* Encodes the samples of in[] whose id is known as one self-contained part
+ * (delta chain from zero); counts samples older than min_t and flags entries
+ * still without an id.  Returns the samples encoded. */
+static size_t encode_part(store_series_in *in, size_t n, int64_t min_t, buf *out, size_t *too_old, int *unresolved,
+                          int *oom)
+{
+    uint32_t prev_id = 0;
+    int64_t prev_t = 0;
+    size_t cnt = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (in[i].id == 0) {
+            *unresolved = 1;
+            continue;
+        }
+        if (buf_reserve(out, in[i].n * 30)) {
+            *oom = 1;
+            return cnt;
+        }
+        uint8_t *p = out->p + out->n;
+        for (size_t k = 0; k < in[i].n; k++) {
+            if (in[i].t[k] < min_t) {
+                (*too_old)++;
+                continue;
+            }
+            p += varint_put(p, zigzag_enc((int64_t)in[i].id - (int64_t)prev_id));
+            p += varint_put(p, zigzag_enc((int64_t)((uint64_t)in[i].t[k] - (uint64_t)prev_t)));
+            memcpy(p, &in[i].v[k], 8);
+            p += 8;
+            prev_id = in[i].id;
+            prev_t = in[i].t[k];
+            cnt++;
+        }
+        out->n = (size_t)(p - out->p);
+    }
+    return cnt;
+}
+
 int store_write(store *s, store_series_in *in, size_t n, store_write_result *res, err_ctx *e)
 {
     wreq r = { 0 };
@@ -62,14 +107,26 @@ int store_write(store *s, store_series_in *in, size_t n, store_write_result *res
     memset(res, 0, sizeof *res);
     for (size_t i = 0; i < n; i++)
         r.bytes += in[i].n * 16 + in[i].labels.n + 16;
+    /* encode the WAL part of known series here, in parallel with other requests */
+    r.min_t = s->o.retention_days > 0 ? wall_ms() - (int64_t)s->o.retention_days * 86400000 : INT64_MIN;
+    int oom = 0;
+    t_part.n = 0;
+    r.part_samples = encode_part(in, n, r.min_t, &t_part, &res->too_old, &r.unresolved, &oom);
+    if (oom)
+        return err_set(e, LOUPE_ENOMEM, "out of memory encoding the write");
+    r.part = buf_slice(&t_part);
+    pthread_cond_init(&r.cv, NULL);
     pthread_mutex_lock(&s->q_mu);
     if (s->stopping) {
         pthread_mutex_unlock(&s->q_mu);
+        pthread_cond_destroy(&r.cv);
         return err_set(e, LOUPE_ECANCELED, "the store is shutting down");
     }
     if (s->q_head && s->q_bytes + r.bytes > s->o.max_pending_bytes) {
+        size_t pending = s->q_bytes;
         pthread_mutex_unlock(&s->q_mu);
-        return err_set(e, LOUPE_EBUSY, "write queue full (%zu bytes pending); retry later", s->q_bytes);
+        pthread_cond_destroy(&r.cv);
+        return err_set(e, LOUPE_EBUSY, "write queue full (%zu bytes pending); retry later", pending);
     }
     if (s->q_tail)
         s->q_tail->next = &r;
@@ -79,8 +136,9 @@ int store_write(store *s, store_series_in *in, size_t n, store_write_result *res
     s->q_bytes += r.bytes;
     pthread_cond_signal(&s->q_cv);
     while (!r.done)
-        pthread_cond_wait(&s->done_cv, &s->q_mu);
+        pthread_cond_wait(&r.cv, &s->q_mu);
     pthread_mutex_unlock(&s->q_mu);
+    pthread_cond_destroy(&r.cv);
     return r.rc;
 }
 
@@ -147,58 +205,115 @@ static void wstate_free(wstate *w)
     free(w->tab);
 }
 
-/* Builds the WAL record for a list of requests; assigns ids to new series. */
-static int build_record(store *s, wstate *w, wreq *list, int64_t min_t, size_t *nsamples)
+/* Builds the WAL record (version 2) for a list of requests: new series, then
+ * each request's pre-encoded part, then a part for the entries resolved here. */
+static int build_record(store *s, wstate *w, wreq *list, size_t *nsamples)
 {
-    uint32_t prev_id = 0;
-    int64_t prev_t = 0;
-    size_t cnt = 0;
-    sindex_rdlock(s->ix);
+    size_t cnt = 0, nparts = 0;
+    int need_ids = 0;
     for (wreq *r = list; r; r = r->next) {
-        for (size_t i = 0; i < r->n; i++) {
-            store_series_in *in = &r->in[i];
-            if (!in->id) {
+        need_ids |= r->unresolved;
+        nparts += r->part_samples > 0;
+        cnt += r->part_samples;
+    }
+    size_t extra = 0;
+    if (need_ids) {
+        sindex_rdlock(s->ix);
+        for (wreq *r = list; r; r = r->next) {
+            if (!r->unresolved)
+                continue;
+            for (size_t i = 0; i < r->n; i++) {
+                store_series_in *in = &r->in[i];
+                if (in->id)
+                    continue;
                 slice canon = in->labels.n ? in->labels : in->key;
                 uint64_t h = in->labels.n ? sindex_hash(canon) : in->hash;
-                in->id = sindex_lookup(s->ix, canon, h);
-                if (!in->id)
-                    in->id = find_new(w, canon, h);
-                if (!in->id) {
-                    in->id = s->next_id + (uint32_t)w->nn;
-                    if (add_new(w, canon, h, in->id) || buf_put_uvarint(&w->news, in->id) ||
+                uint32_t id = sindex_lookup(s->ix, canon, h);
+                if (!id)
+                    id = find_new(w, canon, h);
+                if (!id) {
+                    id = s->next_id + (uint32_t)w->nn;
+                    if (add_new(w, canon, h, id) || buf_put_uvarint(&w->news, id) ||
                         buf_put_uvarint(&w->news, canon.n) || buf_append(&w->news, canon.p, canon.n)) {
                         sindex_unlock(s->ix);
                         return LOUPE_ENOMEM;
                     }
                 }
+                in->id = id;
+                in->hash = 0; /* marks "resolved by the writer" for encode_part */
             }
-            if (buf_reserve(&w->samples, in->n * 30)) {
-                sindex_unlock(s->ix);
-                return LOUPE_ENOMEM;
-            }
-            uint8_t *p = w->samples.p + w->samples.n;
-            for (size_t k = 0; k < in->n; k++) {
-                if (in->t[k] < min_t) {
-                    r->res->too_old++;
+        }
+        sindex_unlock(s->ix);
+        for (wreq *r = list; r; r = r->next) {
+            if (!r->unresolved)
+                continue;
+            int oom = 0;
+            size_t too_old = 0;
+            /* encode exactly the entries resolved above: id set, part not yet containing them */
+            size_t before = w->samples.n;
+            size_t c = 0;
+            uint32_t prev_id = 0;
+            int64_t prev_t = 0;
+            for (size_t i = 0; i < r->n && !oom; i++) {
+                store_series_in *in = &r->in[i];
+                if (in->hash != 0)
                     continue;
+                if (buf_reserve(&w->samples, in->n * 30)) {
+                    oom = 1;
+                    break;
                 }
-                p += varint_put(p, zigzag_enc((int64_t)in->id - (int64_t)prev_id));
-                p += varint_put(p, zigzag_enc((int64_t)((uint64_t)in->t[k] - (uint64_t)prev_t)));
-                memcpy(p, &in->v[k], 8);
-                p += 8;
-                prev_id = in->id;
-                prev_t = in->t[k];
-                cnt++;
+                uint8_t *p = w->samples.p + w->samples.n;
+                for (size_t k = 0; k < in->n; k++) {
+                    if (in->t[k] < r->min_t) {
+                        too_old++;
+                        continue;
+                    }
+                    p += varint_put(p, zigzag_enc((int64_t)in->id - (int64_t)prev_id));
+                    p += varint_put(p, zigzag_enc((int64_t)((uint64_t)in->t[k] - (uint64_t)prev_t)));
+                    memcpy(p, &in->v[k], 8);
+                    p += 8;
+                    prev_id = in->id;
+                    prev_t = in->t[k];
+                    c++;
+                }
+                w->samples.n = (size_t)(p - w->samples.p);
             }
-            w->samples.n = (size_t)(p - w->samples.p);
+            if (oom)
+                return LOUPE_ENOMEM;
+            r->res->too_old += too_old;
+            if (c) {
+                /* a part header in front of this request's extra samples */
+                buf hdr = BUF_INIT;
+                if (buf_put_uvarint(&hdr, c) || buf_put_uvarint(&hdr, w->samples.n - before)) {
+                    buf_free(&hdr);
+                    return LOUPE_ENOMEM;
+                }
+                size_t tail = w->samples.n - before;
+                if (buf_reserve(&w->samples, hdr.n)) {
+                    buf_free(&hdr);
+                    return LOUPE_ENOMEM;
+                }
+                memmove(w->samples.p + before + hdr.n, w->samples.p + before, tail);
+                memcpy(w->samples.p + before, hdr.p, hdr.n);
+                w->samples.n += hdr.n;
+                buf_free(&hdr);
+                nparts++;
+                extra += c;
+            }
         }
     }
-    sindex_unlock(s->ix);
-    *nsamples = cnt;
-    return buf_putc(&w->rec, 1) || buf_put_uvarint(&w->rec, w->nn) || buf_append(&w->rec, w->news.p, w->news.n) ||
-                   buf_put_uvarint(&w->rec, cnt) || buf_append(&w->rec, w->samples.p, w->samples.n)
-               ? LOUPE_ENOMEM
-               : 0;
+    *nsamples = cnt + extra;
+    if (buf_putc(&w->rec, 2) || buf_put_uvarint(&w->rec, w->nn) || buf_append(&w->rec, w->news.p, w->news.n) ||
+        buf_put_uvarint(&w->rec, nparts))
+        return LOUPE_ENOMEM;
+    for (wreq *r = list; r; r = r->next) {
+        if (!r->part_samples)
+            continue;
+        if (buf_put_uvarint(&w->rec, r->part_samples) || buf_put_uvarint(&w->rec, r->part.n) ||
+            buf_append(&w->rec, r->part.p, r->part.n))
+            return LOUPE_ENOMEM;
+    }
+    return buf_append(&w->rec, w->samples.p, w->samples.n) ? LOUPE_ENOMEM : 0;
 }
 
 static void apply_sample(store *s, uint32_t id, int64_t t, double v)
@@ -214,18 +329,22 @@ static void apply_sample(store *s, uint32_t id, int64_t t, double v)
 static int commit_batch(store *s, wstate *w, wreq *list, err_ctx *e)
 {
     int64_t t0 = store_now_ns();
-    int64_t min_t = s->o.retention_days > 0 ? wall_ms() - (int64_t)s->o.retention_days * 86400000 : INT64_MIN;
     size_t nsamples = 0;
     wstate_reset(w);
-    int rc = build_record(s, w, list, min_t, &nsamples);
+    int rc = build_record(s, w, list, &nsamples);
     if (rc)
         return err_set(e, rc, "out of memory building the WAL record");
     if (nsamples == 0 && w->nn == 0)
         return 0;
     uint64_t seq;
+    /* the WAL append and the head apply are one step for a compaction's
+     * freeze: after it, everything in the old WAL segments is in the head */
+    pthread_mutex_lock(&s->commit_mu);
     rc = wal_append(s->wal, buf_slice(&w->rec), &seq, e);
-    if (rc)
+    if (rc) {
+        pthread_mutex_unlock(&s->commit_mu);
         return rc;
+    }
     s->wal_dirty = 1;
     /* durable: now make it visible */
     sindex_wrlock(s->ix);
@@ -243,9 +362,16 @@ static int commit_batch(store *s, wstate *w, wreq *list, err_ctx *e)
         size_t stored = 0;
         for (size_t i = 0; i < r->n; i++) {
             store_series_in *in = &r->in[i];
+            /* series are scattered in memory: fetch ahead to hide the misses */
+            if (i + 16 < r->n)
+                head_prefetch(s->hd, r->in[i + 16].id, 1);
+            if (i + 8 < r->n) {
+                head_prefetch(s->hd, r->in[i + 8].id, 2);
+                sindex_prefetch(s->ix, r->in[i + 8].id);
+            }
             int64_t lo = INT64_MAX, hi = INT64_MIN;
             for (size_t k = 0; k < in->n; k++) {
-                if (in->t[k] < min_t)
+                if (in->t[k] < r->min_t)
                     continue;
                 apply_sample(s, in->id, in->t[k], in->v[k]);
                 if (in->t[k] < lo)
@@ -261,8 +387,8 @@ static int commit_batch(store *s, wstate *w, wreq *list, err_ctx *e)
         __atomic_add_fetch(&s->st_stored, stored, __ATOMIC_RELAXED);
         __atomic_add_fetch(&s->st_too_old, r->res->too_old, __ATOMIC_RELAXED);
     }
-    s->head_applied_seq = seq;
     head_unlock(s->hd);
+    pthread_mutex_unlock(&s->commit_mu);
     if (list)
         list->res->new_series += w->nn;
     __atomic_add_fetch(&s->st_commits, 1, __ATOMIC_RELAXED);
@@ -287,6 +413,7 @@ void *store_writer_main(void *arg)
 {
     store *s = arg;
     wstate w = { 0 };
+    pthread_setname_np(pthread_self(), "loupe-writer");
     pthread_mutex_lock(&s->q_mu);
     for (;;) {
         while (!s->q_head && !s->stopping) {
@@ -319,14 +446,14 @@ void *store_writer_main(void *arg)
 
         pthread_mutex_lock(&s->q_mu);
         for (wreq *r = list; r;) {
-            wreq *next = r->next;
+            wreq *next = r->next; /* r lives on its caller's stack: read next first */
             r->rc = rc;
             if (rc)
                 err_set(r->e, rc, "%s", e.msg);
             r->done = 1;
+            pthread_cond_signal(&r->cv);
             r = next;
         }
-        pthread_cond_broadcast(&s->done_cv);
     }
     pthread_mutex_unlock(&s->q_mu);
     maybe_sync(s, 1);
@@ -334,14 +461,41 @@ void *store_writer_main(void *arg)
     return NULL;
 }
 
+static int replay_samples(store *s, const uint8_t **pp, const uint8_t *end, uint64_t n)
+{
+    const uint8_t *p = *pp;
+    int64_t id = 0, t = 0;
+    uint64_t u;
+    for (uint64_t i = 0; i < n; i++) {
+        if (varint_get(&p, end, &u))
+            return LOUPE_EINTERNAL;
+        id += zigzag_dec(u);
+        if (varint_get(&p, end, &u) || end - p < 8)
+            return LOUPE_EINTERNAL;
+        t = (int64_t)((uint64_t)t + (uint64_t)zigzag_dec(u));
+        double v;
+        memcpy(&v, p, 8);
+        p += 8;
+        if (id <= 0 || id > UINT32_MAX || !sindex_labels(s->ix, (uint32_t)id).p)
+            return LOUPE_EINTERNAL;
+        apply_sample(s, (uint32_t)id, t, v);
+        sindex_extend_time(s->ix, (uint32_t)id, t, t);
+    }
+    *pp = p;
+    return 0;
+}
+
 /* Replays one WAL record into the index and head (at open, single-threaded). */
 int store_wal_apply(void *ctx, uint64_t seq, slice rec)
 {
     store *s = ctx;
-    s->head_applied_seq = seq;
+    (void)seq;
     const uint8_t *p = rec.p, *end = rec.p + rec.n;
     uint64_t nnew, n, u;
-    if (p >= end || *p++ != 1 || varint_get(&p, end, &nnew))
+    if (p >= end)
+        return LOUPE_EINTERNAL;
+    int version = *p++;
+    if ((version != 1 && version != 2) || varint_get(&p, end, &nnew))
         return LOUPE_EINTERNAL;
     for (uint64_t i = 0; i < nnew; i++) {
         uint64_t id, len;
@@ -358,21 +512,17 @@ int store_wal_apply(void *ctx, uint64_t seq, slice rec)
     }
     if (varint_get(&p, end, &n))
         return LOUPE_EINTERNAL;
-    int64_t id = 0, t = 0;
-    for (uint64_t i = 0; i < n; i++) {
-        if (varint_get(&p, end, &u))
+    if (version == 1)
+        return replay_samples(s, &p, end, n);
+    for (uint64_t k = 0; k < n; k++) { /* n parts */
+        uint64_t len;
+        if (varint_get(&p, end, &u) || varint_get(&p, end, &len) || len > (uint64_t)(end - p))
             return LOUPE_EINTERNAL;
-        id += zigzag_dec(u);
-        if (varint_get(&p, end, &u) || end - p < 8)
-            return LOUPE_EINTERNAL;
-        t = (int64_t)((uint64_t)t + (uint64_t)zigzag_dec(u));
-        double v;
-        memcpy(&v, p, 8);
-        p += 8;
-        if (id <= 0 || !sindex_labels(s->ix, (uint32_t)id).p)
-            return LOUPE_EINTERNAL;
-        apply_sample(s, (uint32_t)id, t, v);
-        sindex_extend_time(s->ix, (uint32_t)id, t, t);
+        const uint8_t *q = p;
+        int rc = replay_samples(s, &q, p + len, u);
+        if (rc)
+            return rc;
+        p += len;
     }
     return 0;
 }
