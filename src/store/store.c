@@ -20,7 +20,7 @@ void store_opts_default(store_opts *o)
     o->sync_interval_ms = 1000;
     o->head_max_bytes = 128u << 20;
     o->window_ms = 2 * 3600 * 1000;
-    o->block_target_bytes = 512u << 10;
+    o->block_target_bytes = 2u << 20;
     o->zstd_level = 3;
     o->cache_bytes = 64u << 20;
     o->max_pending_bytes = 256u << 20;
@@ -193,6 +193,9 @@ void store_close(store *s)
     err_ctx e = { 0 };
     if (store_compact(s, &e))
         fprintf(stderr, "loupe: final compaction failed (the WAL keeps the data): %s\n", e.msg);
+    err_clear(&e);
+    if (store_merge_all(s, &e))
+        fprintf(stderr, "loupe: merging parts failed (reads still merge them): %s\n", e.msg);
     wal_sync(s->wal);
     wal_close(s->wal);
     lenv_sync(s->tsdb);

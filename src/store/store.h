@@ -32,7 +32,7 @@ typedef struct store_opts {
     int64_t sync_interval_ms;   /* fsync the WAL at least this often (default 1000) */
     size_t head_max_bytes;      /* compact when the head holds more (default 128 MiB) */
     int64_t window_ms;          /* part window, default 2 h */
-    size_t block_target_bytes;  /* uncompressed bytes per block (default 512 KiB) */
+    size_t block_target_bytes;  /* uncompressed bytes per block (default 2 MiB) */
     int zstd_level;             /* default 3 */
     size_t cache_bytes;         /* decoded block cache (default 64 MiB) */
     size_t max_pending_bytes;   /* write queue limit before LOUPE_EBUSY (default 256 MiB) */

@@ -80,6 +80,7 @@ int store_wal_apply(void *ctx, uint64_t seq, slice rec); /* replay callback */
 /* store_compact.c */
 void *store_compactor_main(void *arg);
 int store_compact(store *s, err_ctx *e);
+int store_merge_all(store *s, err_ctx *e); /* one part per window */
 int store_load_series(store *s, err_ctx *e);
 int store_load_parts(store *s, err_ctx *e);
 int store_load_metadata(store *s, err_ctx *e);

@@ -1,0 +1,43 @@
+# loupe: `make run` builds and starts the server on its embedded defaults;
+# `make test` builds (release and ASan+UBSan) and runs every test.
+# Both install what they need first (scripts/deps.sh).
+
+BUILD      ?= build
+ASAN_BUILD ?= build-asan
+JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
+
+.PHONY: all deps build build-asan run test unit unit-asan e2e e2e-asan clean
+
+all: build
+
+deps:
+	@scripts/deps.sh
+
+build: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@cmake --build $(BUILD) -j $(JOBS)
+
+build-asan: deps
+	@cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DLOUPE_SANITIZE=ON >/dev/null
+	@cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+run: build
+	./$(BUILD)/loupe
+
+unit: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+unit-asan: build-asan
+	cd $(ASAN_BUILD) && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS)
+
+e2e: build
+	LOUPE_BIN=$(CURDIR)/$(BUILD)/loupe node --test --test-concurrency=1 tests/e2e/
+
+e2e-asan: build-asan
+	LOUPE_BIN=$(CURDIR)/$(ASAN_BUILD)/loupe LOUPE_ASAN=1 node --test --test-concurrency=1 tests/e2e/
+
+test: unit unit-asan e2e e2e-asan
+	@echo "all tests passed"
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD)
