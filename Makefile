@@ -41,3 +41,23 @@ test: unit unit-asan e2e e2e-asan
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD)
+
+# PromQL conformance (tests/promql, tests/diff/README.md): not part of `make test` yet.
+#   promql: the project's own load/eval test files, then Prometheus 2.42's own
+#           suite (../shared/promql-testdata, 566 cases; >= 560 must pass), each
+#           loaded into loupe by remote write and evaluated over /api/v1/query.
+#   diff:   Prometheus 2.42 and loupe on the same remote-written workload,
+#           tests/diff/queries.txt as range and instant queries, 0 differences.
+PROMQL_TESTDATA ?= ../shared/promql-testdata
+.PHONY: promql diff
+promql: build
+	node --test --test-reporter=dot tests/promql/testfile.test.mjs
+	@echo 'node tests/promql/run.mjs --target loupe --bin $(BUILD)/loupe tests/promql/*.test; ... --min-pass 560 $(PROMQL_TESTDATA)/*.test'
+	@status=0; \
+	node tests/promql/run.mjs --target loupe --bin $(BUILD)/loupe tests/promql/*.test || status=1; \
+	node tests/promql/run.mjs --target loupe --bin $(BUILD)/loupe --min-pass 560 $(PROMQL_TESTDATA)/*.test || status=1; \
+	exit $$status
+
+diff: build
+	node --test --test-reporter=dot tests/diff/compare.test.mjs
+	node tests/diff/run.mjs --bin $(BUILD)/loupe

@@ -2,6 +2,7 @@
 #include "app.h"
 #include "ingest/rw_handler.h"
 #include "query/meta_api.h"
+#include "query/prom_api.h"
 #include "server/http.h"
 #include "store/store.h"
 #include "util/log.h"
@@ -18,6 +19,7 @@ struct app {
     int ready;
     rw_handler_ctx rw;
     meta_api_ctx meta;
+    prom_api_ctx prom;
 };
 
 /* A route whose handler needs the stores: 503 until they are open. */
@@ -149,6 +151,11 @@ int app_start(const loupe_config *cfg, app **out, err_ctx *e)
     a->rw.label_limits.max_labels = (size_t)cfg->max_labels_per_series;
     a->rw.label_limits.max_name_len = (size_t)cfg->max_label_name_length;
     a->rw.label_limits.max_value_len = (size_t)cfg->max_label_value_length;
+    promql_opts_default(&a->prom.opts);
+    a->prom.opts.timeout_ms = cfg->query_timeout_ms;
+    a->prom.opts.max_samples = (size_t)cfg->query_max_samples;
+    metrics_declare("loupe_promql_queries_total", METRIC_COUNTER, "PromQL queries answered, by kind.");
+    metrics_declare("loupe_promql_query_seconds_total", METRIC_COUNTER, "Time spent answering PromQL queries.");
     a->meta.version = LOUPE_VERSION;
     a->meta.revision = LOUPE_REVISION;
 
@@ -165,6 +172,8 @@ int app_start(const loupe_config *cfg, app **out, err_ctx *e)
         { "GET", "/metrics", 0, 0, h_metrics, a, NULL },
         { "POST", "/api/v1/write", 0, 1, rw_handle, &a->rw, NULL },
         { "POST", "/api/v1/admin/flush", 0, 1, h_flush, a, NULL },
+        { "GET,POST", "/api/v1/query", 0, 1, api_query, &a->prom, NULL },
+        { "GET,POST", "/api/v1/query_range", 0, 1, api_query_range, &a->prom, NULL },
         { "GET,POST", "/api/v1/series", 0, 1, api_series, &a->meta, NULL },
         { "GET,POST", "/api/v1/labels", 0, 1, api_labels, &a->meta, NULL },
         { "GET", "/api/v1/label/", 1, 1, api_label_values, &a->meta, "/api/v1/label/:name/values" },
@@ -222,6 +231,7 @@ int app_start(const loupe_config *cfg, app **out, err_ctx *e)
         return rc;
     }
     a->rw.st = a->st;
+    a->prom.st = a->st;
     a->meta.st = a->st;
     metrics_register_collector(collect_store, a);
     __atomic_store_n(&a->ready, 1, __ATOMIC_RELEASE);

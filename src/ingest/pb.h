@@ -29,7 +29,7 @@ typedef struct pb_field {
 
 static inline pb_reader pb_reader_make(slice s)
 {
-    pb_reader r = { s.p, s.p + s.n };
+    pb_reader r = { s.p, s.n ? s.p + s.n : s.p }; /* an empty slice may be NULL: NULL + 0 is undefined */
     return r;
 }
 

@@ -98,6 +98,8 @@ static int decode_series(slice m, size_t idx, arena *a, sbuf *sb, rw_series *s, 
         } else if (varint_get(&p, end, &key)) {
             return BAD(e, "series %zu: truncated or malformed protobuf", idx);
         }
+        if ((key >> 3) > 0x1fffffff) /* not a field number: must not truncate into a known one */
+            return BAD(e, "series %zu: field number out of range", idx);
         uint32_t num = (uint32_t)(key >> 3);
         int type = (int)(key & 7);
         if (num == 0)

@@ -159,17 +159,18 @@ static int dec_decimal(const uint8_t **pp, const uint8_t *end, double *v, size_t
             return -1;
         *pp += 8;
     }
-    int64_t prev = 0, d = 0;
+    /* unsigned: corrupt input may overflow, which must not be undefined */
+    uint64_t prev = 0, d = 0;
     double scale = POW10[e];
     for (size_t i = 0; i < n; i++) {
         if (varint_get(pp, end, &u))
             return -1;
         if (order == 1)
-            d = zigzag_dec(u);
+            d = (uint64_t)zigzag_dec(u);
         else
-            d += zigzag_dec(u);
+            d += (uint64_t)zigzag_dec(u);
         prev += d;
-        v[i] = e ? (double)prev / scale : (double)prev;
+        v[i] = e ? (double)(int64_t)prev / scale : (double)(int64_t)prev;
     }
     last = 0;
     for (uint64_t k = 0; k < nexc; k++) {

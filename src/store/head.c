@@ -127,8 +127,9 @@ static int chunk_append(head *h, hchunk *c, int64_t t, double v)
         c->mint = t;
         c->last_d = 0;
     } else {
-        int64_t d = t - c->last_t;
-        p += varint_put(p, zigzag_enc(d - c->last_d));
+        /* wrapping arithmetic: any two int64 timestamps may be neighbours */
+        int64_t d = (int64_t)((uint64_t)t - (uint64_t)c->last_t);
+        p += varint_put(p, zigzag_enc((int64_t)((uint64_t)d - (uint64_t)c->last_d)));
         c->last_d = d;
         uint64_t x = u ^ c->last_v;
         if (!x) {
@@ -165,8 +166,8 @@ static int chunk_read(const hchunk *c, int64_t mint, int64_t maxt, samples *out)
             memcpy(&v, p, 8);
             p += 8;
         } else {
-            d += zigzag_dec(u);
-            t += d;
+            d = (int64_t)((uint64_t)d + (uint64_t)zigzag_dec(u));
+            t = (int64_t)((uint64_t)t + (uint64_t)d);
             uint8_t hb = *p++;
             if (hb != 0x88) {
                 int lead = hb >> 4, trail = hb & 15, nb = 8 - lead - trail;
@@ -316,15 +317,16 @@ static int hdata_read(const hdata *d, int64_t mint, int64_t maxt, samples *out)
     if (!rc && o.n) {
         samples_sort_dedup(&o);
         /* merge the ooo samples (newer) over this hdata's ordered part */
-        samples part = { out->t + start, out->v + start, out->n - start, out->n - start };
+        size_t np = out->n - start;
         samples merged = SAMPLES_INIT;
-        rc = samples_reserve(&merged, part.n);
-        if (!rc) {
-            memcpy(merged.t, part.t, part.n * sizeof(int64_t));
-            memcpy(merged.v, part.v, part.n * sizeof(double));
-            merged.n = part.n;
-            rc = samples_merge(&merged, &o);
+        rc = samples_reserve(&merged, np);
+        if (!rc && np) { /* out->t may be NULL when nothing was in range: no memcpy from it */
+            memcpy(merged.t, out->t + start, np * sizeof(int64_t));
+            memcpy(merged.v, out->v + start, np * sizeof(double));
+            merged.n = np;
         }
+        if (!rc)
+            rc = samples_merge(&merged, &o);
         if (!rc) {
             out->n = start;
             rc = samples_reserve(out, start + merged.n);

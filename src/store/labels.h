@@ -42,7 +42,7 @@ typedef struct labels_iter {
 } labels_iter;
 static inline labels_iter labels_iter_make(slice blob)
 {
-    labels_iter it = { blob.p, blob.p + blob.n };
+    labels_iter it = { blob.p, blob.n ? blob.p + blob.n : blob.p }; /* NULL + 0 is undefined */
     return it;
 }
 /* 1 and fills l, 0 at the end, -1 if the blob is corrupt. */

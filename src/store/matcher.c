@@ -36,7 +36,10 @@ int matcher_init(matcher *m, match_op op, slice name, slice value, err_ctx *e)
     }
     int errcode;
     PCRE2_SIZE erroff;
-    pcre2_code *re = pcre2_compile(pat.p, pat.n, PCRE2_UTF | PCRE2_NO_UTF_CHECK, &errcode, &erroff, NULL);
+    /* The pattern comes from the query: let PCRE2 check its UTF-8 (with
+     * PCRE2_NO_UTF_CHECK an invalid pattern is undefined behaviour).
+     * Subjects are label values, validated at ingest, so matching skips it. */
+    pcre2_code *re = pcre2_compile(pat.p, pat.n, PCRE2_UTF, &errcode, &erroff, NULL);
     if (!re) {
         PCRE2_UCHAR msg[256];
         pcre2_get_error_message(errcode, msg, sizeof msg);

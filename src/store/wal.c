@@ -127,7 +127,8 @@ int wal_open(const char *dir, wal **out, err_ctx *e)
         }
     }
     closedir(d);
-    qsort(w->segs, w->nsegs, sizeof *w->segs, cmp_seg);
+    if (w->nsegs) /* segs is NULL when there are none: qsort's base must not be */
+        qsort(w->segs, w->nsegs, sizeof *w->segs, cmp_seg);
     for (size_t i = 0; i < w->nsegs; i++) {
         lenv *le;
         MDB_dbi dbi;

@@ -57,6 +57,8 @@ void arena_reset(arena *a)
 
 void *arena_alloc(arena *a, size_t n)
 {
+    if (n > SIZE_MAX - 7)
+        return NULL; /* rounding up would wrap to a tiny allocation */
     n = (n + 7) & ~(size_t)7;
     if (n == 0)
         n = 8;
@@ -99,6 +101,8 @@ void *arena_calloc(arena *a, size_t n)
 
 char *arena_strndup(arena *a, const char *s, size_t n)
 {
+    if (n == SIZE_MAX)
+        return NULL;
     char *p = arena_alloc(a, n + 1);
     if (!p)
         return NULL;

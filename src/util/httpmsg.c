@@ -137,21 +137,27 @@ int http_param_each(const http_req *r, const char *name, http_param_fn fn, void 
     return rc;
 }
 
-static int take_last(void *ctx, slice v)
+/* Keeps the first value and stops the walk (a positive return is not an error). */
+#define TAKE_FIRST_DONE 1
+static int take_first(void *ctx, slice v)
 {
     buf *out = ctx;
     out->n = 0;
-    return buf_append(out, v.p, v.n) || buf_cstr(out);
+    if (buf_append(out, v.p, v.n) || buf_cstr(out))
+        return LOUPE_ENOMEM;
+    return TAKE_FIRST_DONE;
 }
 
 int http_param(const http_req *r, const char *name, buf *out)
 {
     int found = 0;
     out->n = 0;
-    /* Go's r.FormValue: body form values take precedence over the URL */
-    if (is_form(r) && each_in(r->body, name, take_last, out, &found) == 0 && found)
+    /* Go's r.FormValue: the first value, body form values taking precedence
+     * over the URL */
+    if (is_form(r) && each_in(r->body, name, take_first, out, &found) == TAKE_FIRST_DONE)
         return 1;
-    if (r->query && each_in(slice_cstr(r->query), name, take_last, out, &found) == 0 && found)
+    if (r->query && each_in(slice_cstr(r->query), name, take_first, out, &found) == TAKE_FIRST_DONE)
         return 1;
+    out->n = 0;
     return 0;
 }

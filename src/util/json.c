@@ -1,7 +1,9 @@
 /* json.c - JSON writing and Prometheus float formatting. */
 #include "util/json.h"
 #include "util/err.h"
+#include "util/utf8.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,11 +24,10 @@ int json_str(buf *b, slice s)
             continue;
         }
         if (c >= 0x80) {
-            /* copy a valid UTF-8 sequence; replace invalid bytes */
-            size_t need = c >= 0xf0 && c <= 0xf4 ? 3 : c >= 0xe0 ? 2 : c >= 0xc2 && c <= 0xdf ? 1 : 0;
-            int ok = need > 0 && i + need < s.n;
-            for (size_t k = 1; ok && k <= need; k++)
-                ok = (s.p[i + k] & 0xc0) == 0x80;
+            /* copy a valid UTF-8 sequence; replace each invalid byte, as Go
+             * does (overlongs, surrogates and > U+10FFFF are invalid too) */
+            size_t need = c >= 0xf0 && c <= 0xf4 ? 3 : c >= 0xe0 && c <= 0xef ? 2 : c >= 0xc2 && c <= 0xdf ? 1 : 0;
+            int ok = need > 0 && i + need < s.n && utf8_valid(s.p + i, need + 1);
             if (ok) {
                 if (buf_append(b, s.p + i, need + 1))
                     return LOUPE_ENOMEM;
@@ -90,13 +91,46 @@ static int layout_fixed(char *out, size_t cap, int neg, const char *d, int nd, i
     return (int)o;
 }
 
-/* Shortest round-trip digits of v (v != 0, finite): d[0..*nd), value = 0.d * 10^*ex. */
+/* For a power of two the gap to the next double below is half the gap
+ * above, so the nearest 16-digit decimal (below v) may not round-trip while
+ * the one a unit above does: Go picks that one.  tmp holds "%.15e" of v;
+ * replaces it with the next 16-digit decimal up (away from zero) if that
+ * round-trips. */
+static int try_next_up(char *tmp, size_t cap, double v)
+{
+    char alt[40];
+    snprintf(alt, sizeof alt, "%s", tmp);
+    char *e = strchr(alt, 'e');
+    if (!e)
+        return 0;
+    char *q = e - 1;
+    while (q >= alt && (*q == '9' || *q == '.')) {
+        if (*q == '9')
+            *q = '0';
+        q--;
+    }
+    if (q < alt || *q < '0' || *q > '9')
+        return 0; /* 9.999...e+X: the carry changes the exponent; not a 16-digit case */
+    (*q)++;
+    if (strtod(alt, NULL) != v)
+        return 0;
+    snprintf(tmp, cap, "%s", alt);
+    return 1;
+}
+
+/* Shortest round-trip digits of v (v != 0, finite): d[0..*nd), value = 0.d * 10^*ex.
+ * Normal doubles carry more than 15 significant digits, so the 15-digit
+ * rounding (trailing zeros trimmed) is the shortest whenever any string of
+ * <= 15 digits round-trips; subnormals have fewer bits and need the search
+ * from one digit. */
 static void shortest_digits(double v, int *neg, char *d, int *nd, int *ex)
 {
     char tmp[40];
-    for (int prec = 15; prec <= 17; prec++) {
+    for (int prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
         if (prec == 17 || strtod(tmp, NULL) == v)
+            break;
+        if (prec == 16 && try_next_up(tmp, sizeof tmp, v))
             break;
     }
     const char *p = tmp;

@@ -70,6 +70,11 @@ static int parse_rfc3339(slice s, int64_t *ms)
         return -1;
     if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || m > 59 || sec > 60)
         return -1;
+    /* Go's time.Parse rejects days past the month's end ("day out of range") */
+    static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+    int leap = (Y % 4 == 0 && Y % 100 != 0) || Y % 400 == 0;
+    if (D > mdays[M - 1] || (M == 2 && D == 29 && !leap))
+        return -1;
     const char *p = b + 19;
     int64_t frac_ms = 0;
     if (*p == '.') {

@@ -28,7 +28,8 @@ export function tmpDir(prefix = 'loupe-e2e-') {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-/* Polls fn until it returns a truthy value or the deadline passes. */
+/* Polls fn until it returns a truthy value or the deadline passes.  An error
+ * fn throws is retried, unless it has `fatal` set (see fatal()). */
 export async function until(fn, { timeoutMs = 10000, intervalMs = 50, what = 'condition' } = {}) {
   const deadline = Date.now() + timeoutMs * SLOW;
   let last;
@@ -37,11 +38,19 @@ export async function until(fn, { timeoutMs = 10000, intervalMs = 50, what = 'co
       const v = await fn();
       if (v) return v;
     } catch (e) {
+      if (e?.fatal) throw e;
       last = e;
     }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${last.message}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
+}
+
+/* An error that stops until() at once. */
+export function fatal(message) {
+  const e = new Error(message);
+  e.fatal = true;
+  return e;
 }
 
 /* process.env without LOUPE_* (the test runner's LOUPE_BIN, LOUPE_ASAN, or a
@@ -90,6 +99,18 @@ function query(params) {
   return s ? `?${s}` : '';
 }
 
+/* p's value, or 'timeout' when ms (scaled by SLOW) pass first; the timer
+ * does not outlive p. */
+export async function withDeadline(p, ms) {
+  let timer;
+  const t = new Promise((r) => { timer = setTimeout(() => r('timeout'), ms * SLOW); });
+  try {
+    return await Promise.race([p, t]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class Loupe {
   constructor(opts = {}) {
     this.opts = opts;
@@ -112,10 +133,14 @@ export class Loupe {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.exited = new Promise((resolve) => this.proc.on('exit', (code, signal) => resolve({ code, signal })));
+    this.closed = new Promise((resolve) => this.proc.on('close', resolve)); // exited, and its output read
     this.proc.stdout.on('data', (d) => { this.log += d; });
     this.proc.stderr.on('data', (d) => { this.log += d; });
     await until(async () => {
-      if (this.proc.exitCode !== null) throw new Error(`loupe exited: ${this.log}`);
+      if (this.proc.exitCode !== null || this.proc.signalCode !== null) {
+        await withDeadline(this.closed, 2000);
+        throw fatal(`loupe exited (${this.proc.exitCode ?? this.proc.signalCode}): ${this.log}`);
+      }
       const r = await fetch(`${this.url}/readyz`);
       return r.status === 200;
     }, { timeoutMs: 15000, what: 'loupe /readyz' });
