@@ -294,6 +294,10 @@ M.push(`Systems: ${present.map((n) => `${LABEL[n]} = ${T[n].version || 'n/a'}`).
 M.push('');
 const missing = SYSTEMS.filter((n) => !T[n].present || !T[n].complete);
 if (missing.length) M.push(`**Missing or incomplete:** ${missing.map((n) => LABEL[n]).join(', ')} — see \`${path.relative(process.cwd(), path.join(dir, 'run.log'))}\`.\n`);
+const readyTimes = present.map((n) => T[n].ready && T[n].ready.time_ms).filter(ok);
+if (readyTimes.length > 1 && Math.max(...readyTimes) - Math.min(...readyTimes) > 3600e3) {
+  M.push('**Warning: these systems were measured more than an hour apart** (different runs, see "measured at"); ratios mix machine conditions.\n');
+}
 const loaded = present.filter((n) => ok(F(n).other_load_cores) && F(n).other_load_cores > 0.25);
 if (loaded.length) M.push(`**Warning: other processes used CPU during ingest** (${loaded.map((n) => `${LABEL[n]} ${fmt(F(n).other_load_cores, 2)} cores`).join(', ')}); ` +
   'those figures are distorted on this 2-core machine (the harness counts hypervisor steal time as other load). Re-run when the machine is idle.\n');
@@ -315,6 +319,7 @@ for (const [k, label, better, f] of METRICS) {
   M.push(`| ${label} ${better === 'higher' ? '↑' : '↓'} | ${cells.join(' | ')} | ${rc.join(' | ')} |`);
 }
 const row = (label, fn) => M.push(`| ${label} | ${present.map((n) => { try { return esc(fn(F(n), T[n]) ?? 'n/a'); } catch { return 'n/a'; } }).join(' | ')} |${rcols.map(() => '').join('|')}|`);
+row('measured at (UTC, server ready)', (f, t) => (t.ready ? new Date(t.ready.time_ms).toISOString().replace('T', ' ').replace(/:\d\d\.\d+Z$/, '') : 'n/a'));
 row('samples acknowledged / sent', (f) => `${int(f.samples_ok)} / ${int(f.samples_sent)}`);
 row('failed requests', (f) => `${f.failed_requests}${f.failed_requests ? ' ' + JSON.stringify(f.failed_by_status) : ''}`);
 row('ingest wall time; request p50 / p99', (f) => `${fmt(f.ingest_wall_s, 2)} s; ${fmt(f.request_ms_p50, 1)} / ${fmt(f.request_ms_p99, 1)} ms`);

@@ -11,12 +11,13 @@
 #
 # Environment (all optional):
 #   ANCHORS=DIR        the harness (default: <repo>/../shared/anchors); copied, never run in place
-#   TARGETS="..."      subset of: prometheus victoriametrics loupe (default: all three, in that order)
+#   TARGETS="..."      targets in run order (default: victoriametrics loupe prometheus)
 #   LOUPE_BIN=PATH     loupe binary to measure; when set, nothing is built
 #   BUILD_DIR=DIR      cmake build dir used when LOUPE_BIN is not set (default <repo>/build);
 #                      built (RelWithDebInfo, no sanitizers) when its loupe is missing or stale
 #   ANCHORS_WORK=DIR   harness scratch space: workloads, data dirs (default bench/.work/scratch;
 #                      the large workload takes ~1.1 GB)
+#   BUILD_ONLY=1       build / check the loupe binary and stop
 #   EXPORT_CHECK=0     skip the export-based stored-sample check of loupe
 #   MEM_INTERVAL_MS    /proc/PID/status sampling period for peak RssAnon (default 100)
 #   KEEP_DATA=1        keep every target's data dir (default: deleted after the checks)
@@ -35,7 +36,9 @@ ANCHORS_SRC="$(cd "${ANCHORS:-$REPO/../shared/anchors}" && pwd)" || { echo "harn
 WORKDIR="$BENCH/.work"
 COPY="$WORKDIR/anchors"
 export ANCHORS_WORK="${ANCHORS_WORK:-$WORKDIR/scratch}"
-TARGETS="${TARGETS:-prometheus victoriametrics loupe}"
+# VictoriaMetrics and loupe back to back: the targets compare those two, so as
+# little time (and machine drift) as possible separates them.
+TARGETS="${TARGETS:-victoriametrics loupe prometheus}"
 USER_KEEP_DATA="${KEEP_DATA:-0}"
 
 log() { echo "[bench $(date -u +%H:%M:%S)] $*" >&2; }
@@ -82,6 +85,7 @@ if [[ " $TARGETS " == *" loupe "* ]]; then
   fi
   export LOUPE_BIN
 fi
+if [[ "${BUILD_ONLY:-0}" == 1 ]]; then log "BUILD_ONLY=1: ${LOUPE_BIN:-no loupe target}, build type ${bt:-?}; not measuring"; exit 0; fi
 
 # ---------------------------------------------------------------- harness copy
 # Fresh copy of the harness each run (it is read-only at the source); results/
@@ -134,10 +138,15 @@ trap 'log "interrupted"; exit 130' INT TERM
 
 # ---------------------------------------------------------------- the harness
 log "harness: $COPY/run.sh $SIZE, targets: $TARGETS, scratch: $ANCHORS_WORK"
+# in the background + wait, so INT/TERM reach us at once and are passed on
+TARGETS="$TARGETS" KEEP_DATA=1 bash "$COPY/run.sh" "$SIZE" &
+HARNESS_PID=$!
+trap 'log "interrupted; stopping the harness"; kill -TERM "$HARNESS_PID" 2>/dev/null; wait "$HARNESS_PID" 2>/dev/null; exit 130' INT TERM
 set +e
-TARGETS="$TARGETS" KEEP_DATA=1 bash "$COPY/run.sh" "$SIZE"
+wait "$HARNESS_PID"
 harness_rc=$?
 set -e
+trap 'log "interrupted"; exit 130' INT TERM
 cleanup
 [[ $harness_rc == 0 ]] || log "harness exited with status $harness_rc"
 

@@ -180,6 +180,12 @@ int app_start(const loupe_config *cfg, app **out, err_ctx *e)
         { "GET", "/api/v1/metadata", 0, 1, api_metadata, &a->meta, NULL },
         { "GET", "/api/v1/status/buildinfo", 0, 0, api_buildinfo, &a->meta, NULL },
         { "GET,POST", "/api/v1/export", 0, 1, api_export, &a->meta, NULL },
+        { "GET,POST", "/api/v1/query_exemplars", 0, 0, api_static, "[]", NULL },
+        { "GET", "/api/v1/rules", 0, 0, api_static, "{\"groups\":[]}", NULL },
+        { "GET", "/api/v1/alerts", 0, 0, api_static, "{\"alerts\":[]}", NULL },
+        { "GET", "/api/v1/targets", 0, 0, api_static, "{\"activeTargets\":[],\"droppedTargets\":[]}", NULL },
+        { "GET", "/api/v1/status/flags", 0, 0, api_static, "{\"query.lookback-delta\":\"5m\"}", NULL },
+        { "GET", "/api/v1/status/runtimeinfo", 0, 0, api_static, "{\"storageRetention\":\"see loupe --help\"}", NULL },
     };
     size_t n = sizeof table / sizeof table[0];
     route routes[MAX_ROUTES];

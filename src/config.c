@@ -1,4 +1,5 @@
 /* config.c - the option table and its three sources; see config.h. */
+#include "util/mem.h"
 #include "config.h"
 #include "util/buf.h"
 #include "util/timeparse.h"
@@ -247,7 +248,7 @@ int config_load(loupe_config *cfg, int argc, char **argv, err_ctx *e)
         size_t nl = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
         if (nl >= sizeof name)
             return err_set(e, LOUPE_EINVAL, "unknown flag %s (see --help)", a);
-        memcpy(name, a + 2, nl);
+        mem_copy(name, a + 2, nl);
         name[nl] = '\0';
         const opt_def *o = find_flag(name);
         if (!o)

@@ -7,6 +7,7 @@
  * Sample       { double value = 1; int64 timestamp = 2; }
  * MetricMetadata { MetricType type = 1; string metric_family_name = 2; string help = 4; string unit = 5; }
  * Unknown fields are skipped, as protobuf requires. */
+#include "util/mem.h"
 #include "ingest/promrw.h"
 #include "ingest/pb.h"
 #include "util/varint.h"
@@ -51,8 +52,8 @@ static int sbuf_push(sbuf *b, int64_t t, double v)
         if (!nt || !nv)
             return -1;
         if (b->n) {
-            memcpy(nt, b->ts, b->n * sizeof *nt);
-            memcpy(nv, b->v, b->n * sizeof *nv);
+            mem_copy(nt, b->ts, b->n * sizeof *nt);
+            mem_copy(nv, b->v, b->n * sizeof *nv);
         }
         b->ts = nt;
         b->v = nv;
@@ -71,7 +72,7 @@ static int decode_sample_fast(const uint8_t *p, const uint8_t *end, int64_t *ts,
         const uint8_t *q = p + 10;
         uint64_t u;
         if (varint_get(&q, end, &u) == 0 && q == end) {
-            memcpy(v, p + 1, 8);
+            mem_copy(v, p + 1, 8);
             *ts = (int64_t)u;
             return 0;
         }
@@ -152,7 +153,7 @@ static int decode_series(slice m, size_t idx, arena *a, sbuf *sb, rw_series *s, 
         pb_field f;
         while (pb_next(&r, &f) == 1)
             if (f.num == 1) {
-                memcpy(kb + kn, f.start, (size_t)(r.p - f.start));
+                mem_copy(kb + kn, f.start, (size_t)(r.p - f.start));
                 kn += (size_t)(r.p - f.start);
             }
         s->key = slice_make(kb, kn);
@@ -279,7 +280,7 @@ static void describe(const label *ls, size_t n, char *out, size_t cap)
         out[j++] = '}';
     out[j < cap ? j : cap - 1] = '\0';
     if (j + 4 >= cap && cap > 4)
-        memcpy(out + cap - 5, "...}", 5);
+        mem_copy(out + cap - 5, "...}", 5);
 }
 
 int promrw_series_labels(const rw_series *s, const labels_limits *lim, arena *a, label **lsout, size_t *nout,

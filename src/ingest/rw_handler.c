@@ -1,6 +1,8 @@
 /* rw_handler.c - the remote-write HTTP handler; see rw_handler.h. */
+#include "util/mem.h"
 #include "ingest/rw_handler.h"
 #include "util/arena.h"
+#include "util/tls.h"
 #include "util/metrics.h"
 
 #include <snappy-c.h>
@@ -9,10 +11,9 @@
 #include <string.h>
 #include <strings.h>
 
-/* Per-thread scratch, reused across requests: the decompressed body and the
- * arena for the decoded request.  Released when the thread exits. */
-static __thread buf t_raw;
-static __thread arena *t_arena;
+/* Scratch kept per thread across requests (util/tls.h): the decompressed
+ * body and the arena of the decoded request; trimmed after big requests. */
+#define KEEP_SCRATCH (8u << 20)
 
 void rw_handler_init_metrics(void)
 {
@@ -40,19 +41,11 @@ static int fail(http_resp *resp, int status, const char *msg)
     return buf_puts(&resp->body, msg) || buf_putc(&resp->body, '\n');
 }
 
-#include <time.h>
-static double tnow(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+static int rw_handle_body(rw_handler_ctx *ctx, http_req *req, http_resp *resp, buf *raw, arena *a, size_t rawlen);
 
 int rw_handle(void *vctx, http_req *req, http_resp *resp)
 {
-    double T0 = tnow();
     rw_handler_ctx *ctx = vctx;
-    err_ctx e = { 0 };
     int rc = 0;
     char msg[700];
 
@@ -67,21 +60,34 @@ int rw_handle(void *vctx, http_req *req, http_resp *resp)
                  ctx->max_decompressed);
         return fail(resp, 413, msg);
     }
-    t_raw.n = 0;
-    if (buf_reserve(&t_raw, rawlen + 1))
+    buf *raw = tls_buf(TLS_RW_BODY);
+    arena *a = tls_arena();
+    if (!raw || !a)
+        return fail(resp, 500, "out of memory");
+    raw->n = 0;
+    arena_reset(a);
+    rc = rw_handle_body(ctx, req, resp, raw, a, rawlen);
+    tls_trim(TLS_RW_BODY, KEEP_SCRATCH);
+    tls_trim_arena(KEEP_SCRATCH);
+    return rc;
+}
+
+/* The rest of rw_handle, with the thread's scratch. */
+static int rw_handle_body(rw_handler_ctx *ctx, http_req *req, http_resp *resp, buf *raw, arena *a, size_t rawlen)
+{
+    err_ctx e = { 0 };
+    int rc = 0;
+    char msg[700];
+    if (buf_reserve(raw, rawlen + 1))
         return fail(resp, 500, "out of memory");
     size_t outlen = rawlen;
-    if (snappy_uncompress((const char *)req->body.p, req->body.n, (char *)t_raw.p, &outlen) != SNAPPY_OK ||
+    if (snappy_uncompress((const char *)req->body.p, req->body.n, (char *)raw->p, &outlen) != SNAPPY_OK ||
         outlen != rawlen)
         return fail(resp, 400, "body is not valid snappy (block format)");
-    t_raw.n = outlen;
-    if (!t_arena && !(t_arena = arena_create(1u << 20)))
-        return fail(resp, 500, "out of memory");
-    arena_reset(t_arena);
-    arena *a = t_arena;
+    raw->n = outlen;
 
     rw_request wr;
-    if ((rc = promrw_decode(buf_slice(&t_raw), &ctx->limits, a, &wr, &e))) {
+    if ((rc = promrw_decode(buf_slice(raw), &ctx->limits, a, &wr, &e))) {
         reject(0, "invalid");
         return fail(resp, http_status_for(rc) == 413 ? 413 : rc == LOUPE_ENOMEM ? 500 : 400, e.msg);
     }
@@ -133,7 +139,7 @@ int rw_handle(void *vctx, http_req *req, http_resp *resp)
                     rc = err_set(&e, LOUPE_ENOMEM, "out of memory");
                     break;
                 }
-                memcpy(c, canon.p, canon.n);
+                mem_copy(c, canon.p, canon.n);
                 x->labels = slice_make(c, canon.n);
             }
         }
@@ -149,10 +155,7 @@ int rw_handle(void *vctx, http_req *req, http_resp *resp)
         metrics_add("loupe_remote_write_metadata_total", NULL, (double)wr.nmeta);
 
     store_write_result res;
-    double T1 = tnow();
     rc = store_write(ctx->st, in, nin, &res, &e);
-    metrics_add("dbg_decode_seconds", NULL, T1 - T0);
-    metrics_add("dbg_write_seconds", NULL, tnow() - T1);
     if (rc) {
         reject(wr.nsamples, rc == LOUPE_EBUSY ? "overload" : "error");
         int status = rc == LOUPE_EBUSY || rc == LOUPE_ECANCELED ? 503 : 500;

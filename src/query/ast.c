@@ -1,6 +1,7 @@
 /* ast.c - releasing a syntax tree's matchers, and printing a tree the way
  * Prometheus 2.42's Expr.String() does (promql/parser/printer.go), which
  * tests and error messages use as the canonical form of a query. */
+#include "util/sort.h"
 #include "query/ast.h"
 #include "query/lexer.h"
 #include "util/err.h"
@@ -174,7 +175,7 @@ static int put_selector(buf *out, const ast *n)
     if (!rc && n->sel.name)
         rc = buf_puts(out, n->sel.name);
     if (!rc && np) {
-        qsort(parts, np, sizeof *parts, cmp_buf);
+        sort_array(parts, np, sizeof *parts, cmp_buf);
         rc = buf_putc(out, '{');
         for (size_t i = 0; !rc && i < np; i++)
             rc = (i && buf_putc(out, ',')) || buf_append(out, parts[i].p, parts[i].n) ? LOUPE_ENOMEM : 0;

@@ -1,6 +1,8 @@
 /* eval.c - PromQL evaluation: dispatch, selectors, subqueries, results.
  * Functions are in eval_func.c, aggregations in eval_agg.c, binary
  * operators in eval_binop.c. */
+#include "util/mem.h"
+#include "util/sort.h"
 #include "query/eval_int.h"
 #include "store/labels.h"
 
@@ -50,7 +52,7 @@ int vvec_reserve(evalctx *c, vvec *v, size_t n)
     if (!s)
         return err_set(c->e, LOUPE_ENOMEM, "out of memory");
     if (v->n)
-        memcpy(s, v->s, v->n * sizeof *s);
+        mem_copy(s, v->s, v->n * sizeof *s);
     v->s = s;
     v->cap = cap;
     return 0;
@@ -243,7 +245,7 @@ int eval_select_ids(evalctx *c, const ast *n, int64_t lo, int64_t hi, uint32_t *
     /* Prometheus hands series to the engine in label order; sums depend on
      * the order of their terms, so keep it */
     t_sort_rd = c->rd;
-    qsort(*ids, *nids, sizeof **ids, cmp_ids_by_labels);
+    sort_array(*ids, *nids, sizeof **ids, cmp_ids_by_labels);
     return 0;
 }
 
@@ -422,8 +424,8 @@ static int eval_matrix_raw(evalctx *c, const ast *n, rmat *out)
             rc = err_set(c->e, LOUPE_ENOMEM, "out of memory");
             break;
         }
-        memcpy(o->t, r->t, r->n * sizeof *o->t);
-        memcpy(o->v, r->v, r->n * sizeof *o->v);
+        mem_copy(o->t, r->t, r->n * sizeof *o->t);
+        mem_copy(o->v, r->v, r->n * sizeof *o->v);
         points += r->n;
     }
     if (x.raw)

@@ -2,6 +2,8 @@
  * group topk bottomk quantile count_values), by/without, per step, with
  * Prometheus 2.42's arithmetic (running mean for avg, Welford for stddev,
  * topk/bottomk through the same heap discipline). */
+#include "util/mem.h"
+#include "util/sort.h"
 #include "query/eval_int.h"
 #include "query/selector.h"
 #include "util/json.h"
@@ -167,7 +169,7 @@ static int eval_topk(evalctx *c, const ast *n, const vvec *in, const double *par
         for (size_t g = 0; g < ng && !rc; g++) {
             hent *h = heaps + g * kk;
             if (hn[g] > 1)
-                qsort(h, hn[g], sizeof *h, bottom ? cmp_hent_asc : cmp_hent_desc);
+                sort_array(h, hn[g], sizeof *h, bottom ? cmp_hent_asc : cmp_hent_desc);
             for (size_t j = 0; j < hn[g] && !rc; j++) {
                 size_t s = h[j].k;
                 if (!outs[s]) {
@@ -199,7 +201,7 @@ static int eval_count_values(evalctx *c, const ast *n, const vvec *in, slice lna
         char *ln = arena_strndup(c->a, (const char *)lname.p, lname.n);
         if (!names || !ln)
             return err_set(c->e, LOUPE_ENOMEM, "out of memory");
-        memcpy(names, g2.names, g2.n * sizeof *names);
+        mem_copy(names, g2.names, g2.n * sizeof *names);
         names[g2.n] = ln;
         g2.names = names;
         g2.n++;

@@ -107,6 +107,13 @@ int eval_range_arg(evalctx *c, const ast *n, rmat *out, int64_t *range_ms, int64
 
 /* eval_func.c */
 int eval_call(evalctx *c, const ast *n, qval *out);
+
+/* eval_range.c */
+int eval_range_func(evalctx *c, const ast *n, qval *out);
+int eval_scalar_arg(evalctx *c, const ast *n, double **out);
+/* Labels absent()/absent_over_time() give their output: the selector's
+ * equality matchers. */
+slice absent_labels(evalctx *c, const ast *arg);
 /* Prometheus's quantile() over vals (sorted in place; NaNs first). */
 double quantile_values(double q, double *vals, size_t n);
 

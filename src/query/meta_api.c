@@ -1,4 +1,6 @@
 /* meta_api.c - series / labels / label values / metadata / buildinfo / export. */
+#include "util/mem.h"
+#include "util/sort.h"
 #include "query/meta_api.h"
 #include "query/selector.h"
 #include "util/json.h"
@@ -83,7 +85,7 @@ static int on_match(void *vctx, slice sel)
         m->ids = np;
         m->cap = cap;
     }
-    memcpy(m->ids + m->n, ids, nids * sizeof *ids);
+    mem_copy(m->ids + m->n, ids, nids * sizeof *ids);
     m->n += nids;
     free(ids);
     return 0;
@@ -97,7 +99,7 @@ static int cmp_u32(const void *a, const void *b)
 
 static void sort_unique(match_ctx *m)
 {
-    qsort(m->ids, m->n, sizeof *m->ids, cmp_u32);
+    sort_array(m->ids, m->n, sizeof *m->ids, cmp_u32);
     size_t o = 0;
     for (size_t i = 0; i < m->n; i++)
         if (o == 0 || m->ids[o - 1] != m->ids[i])
@@ -202,7 +204,7 @@ int api_series(void *vctx, http_req *req, http_resp *resp)
     for (size_t i = 0; i < m.n && !rc; i++)
         ents[i] = (lab_ent){ m.ids[i], store_labels(r, m.ids[i]) };
     if (!rc)
-        qsort(ents, m.n, sizeof *ents, cmp_lab_ent);
+        sort_array(ents, m.n, sizeof *ents, cmp_lab_ent);
     rc = rc || begin_ok(resp) || buf_putc(&resp->body, '[');
     for (size_t i = 0; i < m.n && !rc; i++)
         rc = (i && buf_putc(&resp->body, ',')) || json_labels(&resp->body, ents[i].lab);
@@ -239,7 +241,7 @@ static int cmp_slice(const void *a, const void *b) { return slice_cmp(*(const sl
 
 static int write_strset(http_resp *resp, strset *ss)
 {
-    qsort(ss->v, ss->n, sizeof *ss->v, cmp_slice);
+    sort_array(ss->v, ss->n, sizeof *ss->v, cmp_slice);
     int rc = begin_ok(resp) || buf_putc(&resp->body, '[');
     size_t w = 0;
     for (size_t i = 0; i < ss->n && !rc; i++) {
@@ -417,4 +419,10 @@ done:
     free(m.ids);
     store_reader_close(r);
     return rc;
+}
+
+int api_static(void *ctx, http_req *req, http_resp *resp)
+{
+    (void)req;
+    return begin_ok(resp) || buf_puts(&resp->body, (const char *)ctx) || buf_putc(&resp->body, '}');
 }

@@ -23,6 +23,10 @@ int api_label_values(void *ctx, http_req *req, http_resp *resp);
 int api_metadata(void *ctx, http_req *req, http_resp *resp);
 int api_buildinfo(void *ctx, http_req *req, http_resp *resp);
 int api_export(void *ctx, http_req *req, http_resp *resp);
+/* Answers with the fixed JSON `data` member ctx points to (a C string):
+ * endpoints Grafana and Prometheus tooling call where loupe has nothing to
+ * say yet (exemplars, rules, alerts, targets, status/flags). */
+int api_static(void *ctx, http_req *req, http_resp *resp);
 
 /* Shared by the query endpoints: start/end (defaults: far past / far
  * future), with Prometheus's error messages.  0 or LOUPE_EINVAL (resp set). */

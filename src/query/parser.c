@@ -3,6 +3,7 @@
  * literals, selectors with their matchers, grouping label lists and the
  * offset / @ / [range] / [range:step] suffixes.  Messages and positions are
  * those of Prometheus 2.42 (promql/parser/generated_parser.y and parse.go). */
+#include "util/mem.h"
 #include "query/parser.h"
 #include "query/parser_int.h"
 #include "query/selector.h"
@@ -23,7 +24,7 @@ void *parser_fail(parser *p, int pos, const char *fmt, ...)
     if (p->failed)
         return NULL;
     p->failed = 1;
-    char msg[400];
+    char msg[sizeof p->e->msg];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
@@ -183,7 +184,7 @@ static int go_parse_float(const char *s, size_t n, double *v)
             return -3;
         str = heap;
     }
-    memcpy(str, s, n);
+    mem_copy(str, s, n);
     str[n] = 0;
     errno = 0;
     *v = strtod(str, NULL);
@@ -206,7 +207,7 @@ int parser_number(parser *p, const lexer_token *t, double *v)
         return LOUPE_ENOMEM;
     }
     buf b = BUF_INIT;
-    if (lexer_quote(&b, s, n > 200 ? 200 : n, -1) || buf_cstr(&b)) {
+    if (lexer_quote(&b, s, n > 400 ? 400 : n, -1) || buf_cstr(&b)) {
         buf_free(&b);
         parser_oom(p);
         return LOUPE_ENOMEM;
@@ -310,7 +311,7 @@ static int add_matcher(parser *p, size_t *cap, match_op op, slice name, slice va
             return LOUPE_ENOMEM;
         }
         if (p->npending)
-            memcpy(m, p->pending, p->npending * sizeof *m);
+            mem_copy(m, p->pending, p->npending * sizeof *m);
         p->pending = m;
         *cap = c;
     }
@@ -455,7 +456,7 @@ int parser_grouping(parser *p, name_list *out)
             if (!names)
                 return parser_oom(p), LOUPE_ENOMEM;
             if (out->n)
-                memcpy(names, out->names, out->n * sizeof *names);
+                mem_copy(names, out->names, out->n * sizeof *names);
             out->names = names;
             cap = c;
         }
@@ -587,7 +588,7 @@ static ast *parse_brackets(parser *p, ast *e, int *depth)
             why = "ranges only allowed for vector selectors";
         else if (e->sel.tm.offset_ms != 0)
             why = "no offset modifiers allowed before range";
-        else if (e->sel.tm.at != AT_NONE)
+        else if (e->sel.tm.at == AT_TIME) /* 2.42 lets `x @ end()[5m]` through: it tests Timestamp only */
             why = "no @ modifiers allowed before range";
         if (why)
             return parser_fail(p, lb.pos, "%s", why);

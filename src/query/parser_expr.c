@@ -11,6 +11,7 @@
  * `without`, `and`, `or`, `unless`, `offset`, `start` and `end` name metrics
  * where an expression starts and no '(' (or by/without after an aggregation
  * keyword) follows: `sum`, `a + offset`, `start{end="x"}`. */
+#include "util/mem.h"
 #include "query/parser_int.h"
 
 #include <string.h>
@@ -111,7 +112,7 @@ static int parse_args(parser *p, ast ***args, size_t *nargs, int *depth)
             if (!a)
                 return parser_oom(p), LOUPE_ENOMEM;
             if (*nargs)
-                memcpy(a, *args, *nargs * sizeof *a);
+                mem_copy(a, *args, *nargs * sizeof *a);
             *args = a;
             cap = c;
         }

@@ -1,4 +1,5 @@
 /* prom_api.c - the Prometheus query endpoints over the PromQL engine. */
+#include "util/sort.h"
 #include "query/prom_api.h"
 #include "query/parser.h"
 #include "util/json.h"
@@ -235,7 +236,7 @@ int api_query_range(void *vctx, http_req *req, http_resp *resp)
         rc = 0;
         goto done;
     }
-    qsort(res.series, res.n, sizeof *res.series, cmp_series);
+    sort_array(res.series, res.n, sizeof *res.series, cmp_series);
     buf *b = &resp->body;
     resp->status = 200;
     resp->content_type = "application/json";

@@ -1,4 +1,5 @@
 /* qlabels.c - label-set operations for the evaluator, on canonical blobs. */
+#include "util/mem.h"
 #include "query/eval_int.h"
 #include "store/labels.h"
 #include "util/hash.h"
@@ -28,7 +29,7 @@ static slice filter(evalctx *c, slice lab, int (*keep)(void *ctx, slice name), v
     if (labels_encode(ls, n, &b) == 0 && b.n) {
         uint8_t *p = arena_alloc(c->a, b.n);
         if (p) {
-            memcpy(p, b.p, b.n);
+            mem_copy(p, b.p, b.n);
             out = slice_make(p, b.n);
         }
     }
@@ -100,7 +101,7 @@ slice lab_set(evalctx *c, slice lab, slice name, slice value)
     if (labels_encode(ls, n, &b) == 0 && b.n) {
         uint8_t *p = arena_alloc(c->a, b.n);
         if (p) {
-            memcpy(p, b.p, b.n);
+            mem_copy(p, b.p, b.n);
             out = slice_make(p, b.n);
         }
     }

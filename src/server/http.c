@@ -1,4 +1,5 @@
 /* http.c - civetweb glue: listen, route, read bodies, write responses. */
+#include "util/mem.h"
 #include "server/http.h"
 #include "util/log.h"
 #include "util/metrics.h"
@@ -260,7 +261,7 @@ int http_server_start(const http_server_opts *o, const route *routes, size_t nro
         free(s);
         return err_set(e, LOUPE_ENOMEM, "out of memory");
     }
-    memcpy(s->routes, routes, nroutes * sizeof *routes);
+    mem_copy(s->routes, routes, nroutes * sizeof *routes);
     s->nroutes = nroutes;
     s->max_body = o->max_body ? o->max_body : (8u << 20);
     metrics_declare("loupe_http_requests_total", METRIC_COUNTER, "HTTP requests by route and status code.");

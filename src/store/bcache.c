@@ -1,4 +1,5 @@
 /* bcache.c - LRU with pinning; a chained hash table plus a doubly linked list. */
+#include "util/mem.h"
 #include "store/bcache.h"
 #include "util/hash.h"
 
@@ -183,7 +184,7 @@ void *bcache_put(bcache *c, const uint8_t key[16], void *value, size_t bytes, vo
         *h = NULL;
         return NULL;
     }
-    memcpy(e->key, key, 16);
+    mem_copy(e->key, key, 16);
     e->value = value;
     e->bytes = bytes;
     e->free_fn = free_fn;

@@ -1,4 +1,6 @@
 /* block.c - building and reading compressed blocks; see block.h. */
+#include "util/mem.h"
+#include "util/sort.h"
 #include "store/block.h"
 #include "store/codec.h"
 #include "util/hash.h"
@@ -203,7 +205,7 @@ int bw_finish(bw *w, part_meta *meta, err_ctx *e)
     int rc = flush_block(w, e);
     if (rc)
         return rc;
-    qsort(w->dir, w->ndir, sizeof *w->dir, cmp_dir);
+    sort_array(w->dir, w->ndir, sizeof *w->dir, cmp_dir);
     buf *t = &w->tmp;
     t->n = 0;
     rc = buf_put_uvarint(t, w->ndir);
@@ -411,8 +413,8 @@ int bview_read(const bview *b, uint32_t pos, int64_t mint, int64_t maxt, samples
     while (hi > lo && out->t[hi - 1] > maxt)
         hi--;
     if (lo > start) {
-        memmove(out->t + start, out->t + lo, (hi - lo) * sizeof(int64_t));
-        memmove(out->v + start, out->v + lo, (hi - lo) * sizeof(double));
+        mem_move(out->t + start, out->t + lo, (hi - lo) * sizeof(int64_t));
+        mem_move(out->v + start, out->v + lo, (hi - lo) * sizeof(double));
     }
     out->n = start + (hi - lo);
     return 0;

@@ -1,4 +1,5 @@
 /* codec.c - timestamp and value encodings for at-rest chunks; see codec.h. */
+#include "util/mem.h"
 #include "store/codec.h"
 #include "util/err.h"
 #include "util/varint.h"
@@ -12,13 +13,13 @@ static const double POW10[16] = { 1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7,
 static inline uint64_t d2u(double d)
 {
     uint64_t u;
-    memcpy(&u, &d, 8);
+    mem_copy(&u, &d, 8);
     return u;
 }
 static inline double u2d(uint64_t u)
 {
     double d;
-    memcpy(&d, &u, 8);
+    mem_copy(&d, &u, 8);
     return d;
 }
 
@@ -119,7 +120,7 @@ static int enc_decimal(const double *v, size_t n, int e, size_t nexc, int order,
         if (is_exception(v[i], e, &m)) {
             p += varint_put(p, i - last);
             last = i;
-            memcpy(p, &v[i], 8);
+            mem_copy(p, &v[i], 8);
             p += 8;
         }
     int64_t prev = 0, pd = 0;
@@ -176,7 +177,7 @@ static int dec_decimal(const uint8_t **pp, const uint8_t *end, double *v, size_t
     for (uint64_t k = 0; k < nexc; k++) {
         varint_get(&exc, end, &u);
         last += u;
-        memcpy(&v[last], exc, 8);
+        mem_copy(&v[last], exc, 8);
         exc += 8;
     }
     return 0;
@@ -288,7 +289,7 @@ int codec_values_decode(const uint8_t **pp, const uint8_t *end, double *v, size_
         if (end - *pp < 8)
             return -1;
         uint64_t u;
-        memcpy(&u, *pp, 8);
+        mem_copy(&u, *pp, 8);
         *pp += 8;
         for (size_t i = 0; i < n; i++)
             v[i] = u2d(u);

@@ -1,4 +1,5 @@
 /* head.c - per-series appendable in-memory chunks; see head.h. */
+#include "util/mem.h"
 #include "store/head.h"
 #include "util/err.h"
 #include "util/varint.h"
@@ -97,13 +98,13 @@ static hseries *get(const head *h, uint32_t id)
 static inline uint64_t d2u(double d)
 {
     uint64_t u;
-    memcpy(&u, &d, 8);
+    mem_copy(&u, &d, 8);
     return u;
 }
 static inline double u2d(uint64_t u)
 {
     double d;
-    memcpy(&d, &u, 8);
+    mem_copy(&d, &u, 8);
     return d;
 }
 
@@ -122,7 +123,7 @@ static int chunk_append(head *h, hchunk *c, int64_t t, double v)
     uint64_t u = d2u(v);
     if (c->n == 0) {
         p += varint_put(p, zigzag_enc(t));
-        memcpy(p, &u, 8);
+        mem_copy(p, &u, 8);
         p += 8;
         c->mint = t;
         c->last_d = 0;
@@ -163,7 +164,7 @@ static int chunk_read(const hchunk *c, int64_t mint, int64_t maxt, samples *out)
             return LOUPE_EINTERNAL;
         if (i == 0) {
             t = zigzag_dec(u);
-            memcpy(&v, p, 8);
+            mem_copy(&v, p, 8);
             p += 8;
         } else {
             d = (int64_t)((uint64_t)d + (uint64_t)zigzag_dec(u));
@@ -321,8 +322,8 @@ static int hdata_read(const hdata *d, int64_t mint, int64_t maxt, samples *out)
         samples merged = SAMPLES_INIT;
         rc = samples_reserve(&merged, np);
         if (!rc && np) { /* out->t may be NULL when nothing was in range: no memcpy from it */
-            memcpy(merged.t, out->t + start, np * sizeof(int64_t));
-            memcpy(merged.v, out->v + start, np * sizeof(double));
+            mem_copy(merged.t, out->t + start, np * sizeof(int64_t));
+            mem_copy(merged.v, out->v + start, np * sizeof(double));
             merged.n = np;
         }
         if (!rc)
@@ -331,8 +332,8 @@ static int hdata_read(const hdata *d, int64_t mint, int64_t maxt, samples *out)
             out->n = start;
             rc = samples_reserve(out, start + merged.n);
             if (!rc) {
-                memcpy(out->t + start, merged.t, merged.n * sizeof(int64_t));
-                memcpy(out->v + start, merged.v, merged.n * sizeof(double));
+                mem_copy(out->t + start, merged.t, merged.n * sizeof(int64_t));
+                mem_copy(out->v + start, merged.v, merged.n * sizeof(double));
                 out->n = start + merged.n;
             }
         }

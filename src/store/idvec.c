@@ -1,4 +1,5 @@
 /* idvec.c - sorted id vectors. */
+#include "util/sort.h"
 #include "store/idvec.h"
 #include "util/err.h"
 
@@ -47,7 +48,7 @@ void idvec_sort_unique(idvec *a)
         sorted = a->v[i - 1] < a->v[i];
     if (sorted)
         return;
-    qsort(a->v, a->n, sizeof *a->v, cmp_u32);
+    sort_array(a->v, a->n, sizeof *a->v, cmp_u32);
     size_t o = 0;
     for (size_t i = 0; i < a->n; i++)
         if (o == 0 || a->v[o - 1] != a->v[i])

@@ -1,4 +1,5 @@
 /* index.c - in-memory series index: label sets, hash lookup, postings. */
+#include "util/mem.h"
 #include "store/index.h"
 #include "store/labels.h"
 #include "util/err.h"
@@ -89,7 +90,7 @@ static void *slab_copy(sindex *ix, const void *p, size_t n)
         ix->bytes += cap;
     }
     void *d = s->data + s->used;
-    memcpy(d, p, n);
+    mem_copy(d, p, n);
     s->used += n;
     return d;
 }
@@ -440,7 +441,7 @@ static int union_matching(const sindex *ix, const matcher *m, int want, idvec *o
     if (m->op == MATCH_EQ && want) {
         pair *p = pair_find(ix, matcher_name(m), matcher_value(m));
         if (p && idvec_reserve(out, p->ids.n) == 0) {
-            memcpy(out->v, p->ids.v, p->ids.n * sizeof(uint32_t));
+            mem_copy(out->v, p->ids.v, p->ids.n * sizeof(uint32_t));
             out->n = p->ids.n;
         } else if (p) {
             return LOUPE_ENOMEM;
@@ -457,7 +458,7 @@ static int union_matching(const sindex *ix, const matcher *m, int want, idvec *o
         return LOUPE_ENOMEM;
     for (size_t i = 0; i < ln->n; i++)
         if (matcher_matches(m, ln->pairs[i]->value) == want) {
-            memcpy(out->v + out->n, ln->pairs[i]->ids.v, ln->pairs[i]->ids.n * sizeof(uint32_t));
+            mem_copy(out->v + out->n, ln->pairs[i]->ids.v, ln->pairs[i]->ids.n * sizeof(uint32_t));
             out->n += ln->pairs[i]->ids.n;
         }
     if (hits > 1)

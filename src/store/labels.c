@@ -1,4 +1,6 @@
 /* labels.c - validation, canonical encoding and iteration of label sets. */
+#include "util/mem.h"
+#include "util/sort.h"
 #include "store/labels.h"
 #include "util/utf8.h"
 #include "util/varint.h"
@@ -50,7 +52,7 @@ int labels_canonicalize(label *ls, size_t *n, const labels_limits *lim, err_ctx 
         if (slice_cmp(ls[i - 1].name, ls[i].name) >= 0)
             sorted = 0;
     if (!sorted)
-        qsort(ls, cnt, sizeof *ls, label_cmp);
+        sort_array(ls, cnt, sizeof *ls, label_cmp);
     int have_name = 0;
     size_t out = 0;
     for (size_t i = 0; i < cnt; i++) {
@@ -86,12 +88,12 @@ int labels_encode(const label *ls, size_t n, buf *out)
         p += varint_put(p, inner);
         *p++ = 0x0a;
         p += varint_put(p, nl);
-        memcpy(p, ls[i].name.p, nl);
+        mem_copy(p, ls[i].name.p, nl);
         p += nl;
         *p++ = 0x12;
         p += varint_put(p, vl);
         if (vl)
-            memcpy(p, ls[i].value.p, vl);
+            mem_copy(p, ls[i].value.p, vl);
         p += vl;
         out->n = (size_t)(p - out->p);
     }

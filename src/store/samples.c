@@ -1,4 +1,6 @@
 /* samples.c - sample arrays: growth, sort with last-write-wins, merge, clip. */
+#include "util/mem.h"
+#include "util/sort.h"
 #include "store/samples.h"
 #include "util/err.h"
 
@@ -66,7 +68,7 @@ void samples_sort_dedup(samples *s)
     if (a) {
         for (size_t i = 0; i < s->n; i++)
             a[i] = (tv){ s->t[i], i, s->v[i] };
-        qsort(a, s->n, sizeof *a, cmp_tv);
+        sort_array(a, s->n, sizeof *a, cmp_tv);
         for (size_t i = 0; i < s->n; i++) {
             s->t[i] = a[i].t;
             s->v[i] = a[i].v;
@@ -108,8 +110,8 @@ int samples_merge(samples *older, const samples *newer)
     if (older->n == 0 || older->t[older->n - 1] < newer->t[0]) {
         if (samples_reserve(older, older->n + newer->n))
             return LOUPE_ENOMEM;
-        memcpy(older->t + older->n, newer->t, newer->n * sizeof(int64_t));
-        memcpy(older->v + older->n, newer->v, newer->n * sizeof(double));
+        mem_copy(older->t + older->n, newer->t, newer->n * sizeof(int64_t));
+        mem_copy(older->v + older->n, newer->v, newer->n * sizeof(double));
         older->n += newer->n;
         return 0;
     }
@@ -142,8 +144,8 @@ void samples_clip(samples *s, int64_t mint, int64_t maxt)
     while (hi > lo && s->t[hi - 1] > maxt)
         hi--;
     if (lo > 0 && hi > lo) {
-        memmove(s->t, s->t + lo, (hi - lo) * sizeof(int64_t));
-        memmove(s->v, s->v + lo, (hi - lo) * sizeof(double));
+        mem_move(s->t, s->t + lo, (hi - lo) * sizeof(int64_t));
+        mem_move(s->v, s->v + lo, (hi - lo) * sizeof(double));
     }
     s->n = hi > lo ? hi - lo : 0;
 }

@@ -1,5 +1,7 @@
 /* store_compact.c - the compactor: head -> compressed parts in LMDB, series
  * and metadata persistence, retention, and loading all of it at open. */
+#include "util/mem.h"
+#include "util/sort.h"
 #include "store/store_int.h"
 #include "store/idvec.h"
 #include "util/varint.h"
@@ -185,7 +187,7 @@ int store_load_parts(store *s, err_ctx *e)
         if (v.mv_size != sizeof(part_meta))
             continue;
         part_meta m;
-        memcpy(&m, v.mv_data, sizeof m);
+        mem_copy(&m, v.mv_data, sizeof m);
         if ((rc = parts_add(s, &m)))
             break;
         if (m.gen > s->gen)
@@ -207,7 +209,7 @@ int store_load_parts(store *s, err_ctx *e)
     lenv_read_end(s->tsdb, txn);
     if (rc)
         return err_set(e, rc, "out of memory");
-    qsort(s->parts, s->nparts, sizeof *s->parts, cmp_part);
+    sort_array(s->parts, s->nparts, sizeof *s->parts, cmp_part);
     return 0;
 }
 
@@ -285,36 +287,64 @@ static int cmp_sortent(const void *a, const void *b)
     return c ? c : slice_cmp(x->labels, y->labels);
 }
 
-static int add_window(int64_t **ws, size_t *n, size_t *cap, int64_t w)
+/* A (window, series) pair: the series has frozen samples in the window. */
+typedef struct wpair {
+    int64_t window;
+    size_t ent; /* index into the sorted series */
+} wpair;
+
+static int cmp_wpair(const void *a, const void *b)
 {
-    /* small sorted set */
-    size_t lo = 0, hi = *n;
-    while (lo < hi) {
-        size_t mid = (lo + hi) / 2;
-        if ((*ws)[mid] < w)
-            lo = mid + 1;
-        else
-            hi = mid;
-    }
-    if (lo < *n && (*ws)[lo] == w)
-        return 0;
-    if (*n == *cap) {
-        size_t nc = *cap ? *cap * 2 : 16;
-        int64_t *nw = realloc(*ws, nc * sizeof *nw);
-        if (!nw)
+    const wpair *x = a, *y = b;
+    if (x->window != y->window)
+        return x->window < y->window ? -1 : 1;
+    return x->ent < y->ent ? -1 : x->ent > y->ent;
+}
+
+typedef struct pairvec {
+    wpair *v;
+    size_t n, cap;
+} pairvec;
+
+static int pair_push(pairvec *pv, int64_t w, size_t ent)
+{
+    if (pv->n == pv->cap) {
+        size_t cap = pv->cap ? pv->cap * 2 : 1024;
+        wpair *nv = realloc(pv->v, cap * sizeof *nv);
+        if (!nv)
             return LOUPE_ENOMEM;
-        *ws = nw;
-        *cap = nc;
+        pv->v = nv;
+        pv->cap = cap;
     }
-    memmove(*ws + lo + 1, *ws + lo, (*n - lo) * sizeof **ws);
-    (*ws)[lo] = w;
-    (*n)++;
+    pv->v[pv->n++] = (wpair){ w, ent };
     return 0;
 }
 
+/* The windows series `id` has frozen samples in.  A series within one
+ * window (the usual case) costs nothing; one spanning several is decoded,
+ * so the cost follows the samples and not the time they span. */
+static int series_windows(store *s, uint32_t id, int64_t lo, int64_t hi, size_t ent, pairvec *pv, samples *tmp)
+{
+    int64_t wlo = store_window_of(s, lo), whi = store_window_of(s, hi);
+    if (wlo == whi)
+        return pair_push(pv, wlo, ent);
+    tmp->n = 0;
+    head_rdlock(s->hd);
+    int rc = head_read(s->hd, id, HEAD_FROZEN, INT64_MIN, INT64_MAX, tmp);
+    head_unlock(s->hd);
+    int64_t last = INT64_MIN;
+    for (size_t i = 0; i < tmp->n && !rc; i++) {
+        int64_t w = store_window_of(s, tmp->t[i]);
+        if (w != last)
+            rc = pair_push(pv, w, ent);
+        last = w;
+    }
+    return rc;
+}
+
 /* Writes one window's part from the frozen head. */
-static int compact_window(store *s, const sortent *ents, size_t nents, int64_t w, part_meta *out, int *wrote,
-                          err_ctx *e)
+static int compact_window(store *s, const sortent *ents, const wpair *pairs, size_t npairs, int64_t w,
+                          part_meta *out, int *wrote, err_ctx *e)
 {
     *wrote = 0;
     size_t est = head_bytes(s->hd) + (16u << 20);
@@ -331,16 +361,17 @@ static int compact_window(store *s, const sortent *ents, size_t nents, int64_t w
         goto abort;
     }
     int64_t wend = w + s->o.window_ms - 1;
-    for (size_t i = 0; i < nents; i++) {
+    for (size_t i = 0; i < npairs; i++) {
+        const sortent *en = &ents[pairs[i].ent];
         tmp.n = 0;
         head_rdlock(s->hd);
-        rc = head_read(s->hd, ents[i].id, HEAD_FROZEN, w, wend, &tmp);
+        rc = head_read(s->hd, en->id, HEAD_FROZEN, w, wend, &tmp);
         head_unlock(s->hd);
         if (rc) {
             err_set(e, rc, "reading the head failed");
             goto abort;
         }
-        if (tmp.n && (rc = bw_add(b, ents[i].id, tmp.t, tmp.v, tmp.n, e)))
+        if (tmp.n && (rc = bw_add(b, en->id, tmp.t, tmp.v, tmp.n, e)))
             goto abort;
     }
     part_meta m;
@@ -384,8 +415,8 @@ int store_compact(store *s, err_ctx *e)
     int64_t t0 = store_now_ns();
     int rc = 0;
     sortent *ents = NULL;
-    int64_t *ws = NULL;
-    size_t nws = 0, capws = 0, nents = 0;
+    pairvec pairs = { NULL, 0, 0 };
+    size_t nents = 0;
     part_meta *newp = NULL;
     size_t nnew = 0;
 
@@ -425,29 +456,44 @@ int store_compact(store *s, err_ctx *e)
                 continue;
             slice lab = sindex_labels(s->ix, id);
             ents[nents++] = (sortent){ id, labels_get(lab, slice_cstr("__name__")), lab };
-            for (int64_t w = store_window_of(s, lo); w <= hi && !rc; w += s->o.window_ms)
-                rc = add_window(&ws, &nws, &capws, w);
-            if (rc) {
-                err_set(e, rc, "out of memory");
-                goto unfreeze;
-            }
         }
-        qsort(ents, nents, sizeof *ents, cmp_sortent);
+        sort_array(ents, nents, sizeof *ents, cmp_sortent);
+        samples tmp = SAMPLES_INIT;
+        for (size_t i = 0; i < nents && !rc; i++) {
+            int64_t lo, hi;
+            head_rdlock(s->hd);
+            head_range(s->hd, ents[i].id, HEAD_FROZEN, &lo, &hi);
+            head_unlock(s->hd);
+            rc = series_windows(s, ents[i].id, lo, hi, i, &pairs, &tmp);
+        }
+        samples_free(&tmp);
+        if (rc) {
+            err_set(e, rc, "out of memory");
+            goto unfreeze;
+        }
+        sort_array(pairs.v, pairs.n, sizeof *pairs.v, cmp_wpair);
+        size_t nws = 0;
+        for (size_t i = 0; i < pairs.n; i++)
+            nws += i == 0 || pairs.v[i].window != pairs.v[i - 1].window;
         newp = malloc((nws ? nws : 1) * sizeof *newp);
         if (!newp) {
             rc = err_set(e, LOUPE_ENOMEM, "out of memory");
             goto unfreeze;
         }
-        for (size_t i = 0; i < nws; i++) {
+        for (size_t i = 0; i < pairs.n;) {
+            size_t j = i;
+            while (j < pairs.n && pairs.v[j].window == pairs.v[i].window)
+                j++;
             int wrote = 0;
-            rc = compact_window(s, ents, nents, ws[i], &newp[nnew], &wrote, e);
+            rc = compact_window(s, ents, pairs.v + i, j - i, pairs.v[i].window, &newp[nnew], &wrote, e);
             if (rc == LOUPE_EBUSY) {
                 err_clear(e);
-                rc = compact_window(s, ents, nents, ws[i], &newp[nnew], &wrote, e);
+                rc = compact_window(s, ents, pairs.v + i, j - i, pairs.v[i].window, &newp[nnew], &wrote, e);
             }
             if (rc)
                 goto unfreeze;
             nnew += wrote;
+            i = j;
         }
     }
 
@@ -482,7 +528,7 @@ int store_compact(store *s, err_ctx *e)
     for (size_t i = 0; i < nnew; i++)
         if (parts_add(s, &newp[i]))
             rc = err_set(e, LOUPE_ENOMEM, "out of memory (restart to see the new parts)");
-    qsort(s->parts, s->nparts, sizeof *s->parts, cmp_part);
+    sort_array(s->parts, s->nparts, sizeof *s->parts, cmp_part);
     head_wrlock(s->hd);
     head_release_frozen(s->hd);
     head_unlock(s->hd);
@@ -511,7 +557,7 @@ unfreeze:
     head_unlock(s->hd);
 cleanup:
     free(ents);
-    free(ws);
+    free(pairs.v);
     free(newp);
     return rc;
 }
@@ -633,7 +679,7 @@ static int merge_window(store *s, int64_t window, err_ctx *e)
         slice lab = sindex_labels(s->ix, all.v[i]);
         ents[i] = (sortent){ all.v[i], labels_get(lab, slice_cstr("__name__")), lab };
     }
-    qsort(ents, all.n, sizeof *ents, cmp_sortent);
+    sort_array(ents, all.n, sizeof *ents, cmp_sortent);
 
     size_t est = 16u << 20;
     for (size_t i = 0; i < n; i++)
@@ -699,7 +745,7 @@ static int merge_window(store *s, int64_t window, err_ctx *e)
         }
         s->nparts = o;
         rc = parts_add(s, &m);
-        qsort(s->parts, s->nparts, sizeof *s->parts, cmp_part);
+        sort_array(s->parts, s->nparts, sizeof *s->parts, cmp_part);
     }
     pthread_rwlock_unlock(&s->compact_lock);
 done:
@@ -805,7 +851,7 @@ static void run_retention(store *s)
         pthread_rwlock_wrlock(&s->compact_lock);
         for (size_t i = 0; i < s->nparts; i++)
             if (s->parts[i].window == victim.window && s->parts[i].gen == victim.gen) {
-                memmove(&s->parts[i], &s->parts[i + 1], (s->nparts - i - 1) * sizeof *s->parts);
+                mem_move(&s->parts[i], &s->parts[i + 1], (s->nparts - i - 1) * sizeof *s->parts);
                 s->nparts--;
                 break;
             }

@@ -1,5 +1,6 @@
 /* store_read.c - readers: select series by matchers, read their samples from
  * parts (through the block cache) and the head, merged in time order. */
+#include "util/mem.h"
 #include "store/store_int.h"
 
 #include <stdlib.h>
@@ -38,7 +39,7 @@ int store_reader_open(store *s, store_reader **out, err_ctx *e)
             free(r);
             return err_set(e, LOUPE_ENOMEM, "out of memory");
         }
-        memcpy(r->parts, s->parts, s->nparts * sizeof *r->parts);
+        mem_copy(r->parts, s->parts, s->nparts * sizeof *r->parts);
         r->nparts = s->nparts;
     }
     *out = r;

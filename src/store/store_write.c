@@ -1,6 +1,8 @@
 /* store_write.c - the writer thread: group commit of write requests into the
  * WAL, then into the head.  See store.h for the durability contract. */
+#include "util/mem.h"
 #include "store/store_int.h"
+#include "util/tls.h"
 #include "util/varint.h"
 
 #include <stdlib.h>
@@ -22,8 +24,7 @@ struct wreq {
     wreq *next;
 };
 
-/* The caller's encoding buffer: it lives until store_write returns. */
-static __thread buf t_part;
+
 
 /* New series of one group commit, found by canonical labels. */
 typedef struct newser {
@@ -86,7 +87,7 @@ static size_t encode_part(store_series_in *in, size_t n, int64_t min_t, buf *out
             }
             p += varint_put(p, zigzag_enc((int64_t)in[i].id - (int64_t)prev_id));
             p += varint_put(p, zigzag_enc((int64_t)((uint64_t)in[i].t[k] - (uint64_t)prev_t)));
-            memcpy(p, &in[i].v[k], 8);
+            mem_copy(p, &in[i].v[k], 8);
             p += 8;
             prev_id = in[i].id;
             prev_t = in[i].t[k];
@@ -110,11 +111,14 @@ int store_write(store *s, store_series_in *in, size_t n, store_write_result *res
     /* encode the WAL part of known series here, in parallel with other requests */
     r.min_t = s->o.retention_days > 0 ? wall_ms() - (int64_t)s->o.retention_days * 86400000 : INT64_MIN;
     int oom = 0;
-    t_part.n = 0;
-    r.part_samples = encode_part(in, n, r.min_t, &t_part, &res->too_old, &r.unresolved, &oom);
+    buf *part = tls_buf(TLS_STORE_PART); /* the caller's; lives until we return */
+    if (!part)
+        return err_set(e, LOUPE_ENOMEM, "out of memory encoding the write");
+    part->n = 0;
+    r.part_samples = encode_part(in, n, r.min_t, part, &res->too_old, &r.unresolved, &oom);
     if (oom)
         return err_set(e, LOUPE_ENOMEM, "out of memory encoding the write");
-    r.part = buf_slice(&t_part);
+    r.part = buf_slice(part);
     pthread_cond_init(&r.cv, NULL);
     pthread_mutex_lock(&s->q_mu);
     if (s->stopping) {
@@ -139,6 +143,7 @@ int store_write(store *s, store_series_in *in, size_t n, store_write_result *res
         pthread_cond_wait(&r.cv, &s->q_mu);
     pthread_mutex_unlock(&s->q_mu);
     pthread_cond_destroy(&r.cv);
+    tls_trim(TLS_STORE_PART, 8u << 20);
     return r.rc;
 }
 
@@ -270,7 +275,7 @@ static int build_record(store *s, wstate *w, wreq *list, size_t *nsamples)
                     }
                     p += varint_put(p, zigzag_enc((int64_t)in->id - (int64_t)prev_id));
                     p += varint_put(p, zigzag_enc((int64_t)((uint64_t)in->t[k] - (uint64_t)prev_t)));
-                    memcpy(p, &in->v[k], 8);
+                    mem_copy(p, &in->v[k], 8);
                     p += 8;
                     prev_id = in->id;
                     prev_t = in->t[k];
@@ -293,8 +298,8 @@ static int build_record(store *s, wstate *w, wreq *list, size_t *nsamples)
                     buf_free(&hdr);
                     return LOUPE_ENOMEM;
                 }
-                memmove(w->samples.p + before + hdr.n, w->samples.p + before, tail);
-                memcpy(w->samples.p + before, hdr.p, hdr.n);
+                mem_move(w->samples.p + before + hdr.n, w->samples.p + before, tail);
+                mem_copy(w->samples.p + before, hdr.p, hdr.n);
                 w->samples.n += hdr.n;
                 buf_free(&hdr);
                 nparts++;
@@ -474,7 +479,7 @@ static int replay_samples(store *s, const uint8_t **pp, const uint8_t *end, uint
             return LOUPE_EINTERNAL;
         t = (int64_t)((uint64_t)t + (uint64_t)zigzag_dec(u));
         double v;
-        memcpy(&v, p, 8);
+        mem_copy(&v, p, 8);
         p += 8;
         if (id <= 0 || id > UINT32_MAX || !sindex_labels(s->ix, (uint32_t)id).p)
             return LOUPE_EINTERNAL;

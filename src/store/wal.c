@@ -1,4 +1,5 @@
 /* wal.c - write-ahead log segments as LMDB environments; see wal.h. */
+#include "util/sort.h"
 #include "store/wal.h"
 #include "store/lenv.h"
 #include "util/varint.h"
@@ -128,7 +129,7 @@ int wal_open(const char *dir, wal **out, err_ctx *e)
     }
     closedir(d);
     if (w->nsegs) /* segs is NULL when there are none: qsort's base must not be */
-        qsort(w->segs, w->nsegs, sizeof *w->segs, cmp_seg);
+        sort_array(w->segs, w->nsegs, sizeof *w->segs, cmp_seg);
     for (size_t i = 0; i < w->nsegs; i++) {
         lenv *le;
         MDB_dbi dbi;

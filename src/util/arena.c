@@ -1,4 +1,5 @@
 /* arena.c - bump allocator over a list of malloc'd blocks. */
+#include "util/mem.h"
 #include "util/arena.h"
 
 #include <stdint.h>
@@ -106,7 +107,7 @@ char *arena_strndup(arena *a, const char *s, size_t n)
     char *p = arena_alloc(a, n + 1);
     if (!p)
         return NULL;
-    memcpy(p, s, n);
+    mem_copy(p, s, n);
     p[n] = '\0';
     return p;
 }

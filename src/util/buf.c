@@ -1,4 +1,5 @@
 /* buf.c - growable owned buffers. */
+#include "util/mem.h"
 #include "util/buf.h"
 #include "util/err.h"
 #include "util/varint.h"
@@ -41,7 +42,7 @@ int buf_append(buf *b, const void *p, size_t n)
     int rc = buf_reserve(b, n);
     if (rc)
         return rc;
-    memcpy(b->p + b->n, p, n);
+    mem_copy(b->p + b->n, p, n);
     b->n += n;
     return 0;
 }

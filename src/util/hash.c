@@ -1,4 +1,5 @@
 /* hash.c - word-at-a-time multiply-xor hash; see hash.h. */
+#include "util/mem.h"
 #include "util/hash.h"
 
 #include <pthread.h>
@@ -12,7 +13,7 @@
 static inline uint64_t rd64(const uint8_t *p)
 {
     uint64_t v;
-    memcpy(&v, p, 8);
+    mem_copy(&v, p, 8);
     return v;
 }
 
@@ -37,8 +38,8 @@ uint64_t hash_bytes(const void *data, size_t n, uint64_t seed)
         b = rd64(p + n - 8);
     } else if (n >= 4) {
         uint32_t x, y;
-        memcpy(&x, p, 4);
-        memcpy(&y, p + n - 4, 4);
+        mem_copy(&x, p, 4);
+        mem_copy(&y, p + n - 4, 4);
         a = x;
         b = y;
     } else if (n > 0) {

@@ -1,4 +1,5 @@
 /* json.c - JSON writing and Prometheus float formatting. */
+#include "util/mem.h"
 #include "util/json.h"
 #include "util/err.h"
 #include "util/utf8.h"
@@ -39,11 +40,11 @@ int json_str(buf *b, slice s)
         }
         char e[7];
         switch (c) {
-        case '"': memcpy(e, "\\\"", 3); break;
-        case '\\': memcpy(e, "\\\\", 3); break;
-        case '\n': memcpy(e, "\\n", 3); break;
-        case '\r': memcpy(e, "\\r", 3); break;
-        case '\t': memcpy(e, "\\t", 3); break;
+        case '"': mem_copy(e, "\\\"", 3); break;
+        case '\\': mem_copy(e, "\\\\", 3); break;
+        case '\n': mem_copy(e, "\\n", 3); break;
+        case '\r': mem_copy(e, "\\r", 3); break;
+        case '\t': mem_copy(e, "\\t", 3); break;
         default:
             e[0] = '\\', e[1] = 'u', e[2] = '0', e[3] = '0', e[4] = hex[c >> 4], e[5] = hex[c & 15], e[6] = 0;
         }

@@ -1,4 +1,5 @@
 /* timeparse.c - Prometheus-compatible time and duration parsing. */
+#include "util/mem.h"
 #include "util/timeparse.h"
 
 #include <math.h>
@@ -19,7 +20,7 @@ static int parse_float(slice s, double *out)
     char tmp[64];
     if (s.n == 0 || s.n >= sizeof tmp)
         return -1;
-    memcpy(tmp, s.p, s.n);
+    mem_copy(tmp, s.p, s.n);
     tmp[s.n] = '\0';
     char *end;
     double v = strtod(tmp, &end);
@@ -61,7 +62,7 @@ static int parse_rfc3339(slice s, int64_t *ms)
     char b[64];
     if (s.n < 20 || s.n >= sizeof b)
         return -1;
-    memcpy(b, s.p, s.n);
+    mem_copy(b, s.p, s.n);
     b[s.n] = '\0';
     int Y, M, D, h, m, sec;
     if (digits(b, 4, &Y) || b[4] != '-' || digits(b + 5, 2, &M) || b[7] != '-' || digits(b + 8, 2, &D) ||

@@ -1,4 +1,5 @@
 /* utf8.c - UTF-8 validation with an 8-bytes-at-a-time ASCII fast path. */
+#include "util/mem.h"
 #include "util/utf8.h"
 
 #include <string.h>
@@ -9,7 +10,7 @@ int utf8_valid(const uint8_t *p, size_t n)
     while (i < n) {
         if (i + 8 <= n) {
             uint64_t w;
-            memcpy(&w, p + i, 8);
+            mem_copy(&w, p + i, 8);
             if (!(w & 0x8080808080808080ULL)) {
                 i += 8;
                 continue;

@@ -143,13 +143,13 @@ test('kill -9 at random moments loses no acknowledged request', async (t) => {
   };
 
   for (let i = 0; i < 3; i++)
-    await round(`random moment ${i + 1}`, async () => { await sleep(rand(0, 1500) * SLOW); });
+    await round(`random moment ${i + 1}`, async () => { await sleep(rand(0, 1500)); });
   await round('right after a flush', async () => {
-    await sleep(rand(100, 600) * SLOW);
+    await sleep(rand(100, 600));
     await loupe.flush();
   });
   await round('during a flush', async () => {
-    await sleep(rand(300, 800) * SLOW);
+    await sleep(rand(300, 800));
     let done = false;
     const f = loupe.flush().then(() => { done = true; }, () => {});
     await sleep(rand(0, 15));
@@ -201,7 +201,7 @@ test('graceful stop under load keeps everything, exits 0 within 10 s, leaves no 
     if (round > 1) await model.verify(loupe, `restart ${round}`);
     model.run(loupe.url);
     await until(() => model.acked.length >= 50 * round, { timeoutMs: 10000, what: 'acknowledged writes' });
-    await sleep(rand(0, 500) * SLOW);
+    await sleep(rand(0, 500));
     const t0 = Date.now();
     const exited = loupe.stop();
     const st = await withDeadline(exited, 10_000);

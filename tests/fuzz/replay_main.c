@@ -58,6 +58,9 @@ static int run_file(const char *path)
         memcpy(exact, buf, n);
     }
     free(buf);
+    /* named first: if the harness crashes, the last line says which input */
+    printf("%s (%zu bytes)\n", path, n);
+    fflush(stdout);
     LLVMFuzzerTestOneInput(exact, n);
     free(exact);
     return 0;

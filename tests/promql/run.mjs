@@ -51,11 +51,12 @@ if (opt.minPass !== null && !(opt.minPass >= 0)) usage('--min-pass needs a numbe
 // loupe.mjs reads LOUPE_BIN when it is first imported: set it before importing the libraries.
 if (opt.bin) process.env.LOUPE_BIN = path.resolve(opt.bin);
 
-const { parseTestFile, compareResult, decodeResult, formatResultLines, formatExpectedLines, labelsKey } = await import('./lib/testfile.mjs');
+const { parseTestFile, compareResult, decodeResult, formatResultLines, formatExpectedLines } = await import('./lib/testfile.mjs');
 const { makeTarget, apiGet } = await import('./lib/targets.mjs');
 const { loadSeries, selfCheck } = await import('./lib/write.mjs');
 
 selfCheck();
+if (opt.record && opt.target !== 'prometheus') console.error('run.mjs: warning: --record writes the answers of the target; the expected values are meant to come from --target prometheus');
 
 function fmtTime(ms) {
   const neg = ms < 0;
@@ -75,7 +76,9 @@ async function runEval(url, cmd) {
     // 400) or execution (422); a 404 or 500 is no answer to the query.
     const queryError = (j.errorType === 'bad_data' && r.status === 400) || (j.errorType === 'execution' && r.status === 422);
     if (cmd.fail && queryError) return { pass: true, actual: [`error: ${j.errorType}: ${j.error}`], error: j.error };
-    return { pass: false, msg: `error evaluating query: ${j.errorType}: ${j.error}`, actual: [`error (HTTP ${r.status}): ${j.error}`], error: j.error };
+    const msg = cmd.fail ? `expected a query error (bad_data/400 or execution/422), got ${j.errorType}/${r.status}: ${j.error}`
+      : `error evaluating query: ${j.errorType}: ${j.error}`;
+    return { pass: false, msg, actual: [`error (HTTP ${r.status}): ${j.error}`], error: j.error };
   }
   let res;
   try { res = decodeResult(j.data); } catch (e) { return { pass: false, msg: e.message, actual: [] }; }

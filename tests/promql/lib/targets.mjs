@@ -107,16 +107,17 @@ export class LoupeTarget {
 
   async start() {
     if (!fs.existsSync(LOUPE_BIN)) throw new Error(`loupe binary ${LOUPE_BIN} not found (build it, or set LOUPE_BIN / --bin)`);
-    this.inner = new Loupe({ args: ['--retention-days', '0', ...this.args] });
+    // With the port given, Loupe.start() spawns before its first await, so the
+    // process is known (and reaped at exit) even if the run ends during start-up.
+    this.inner = new Loupe({ port: await freePort(), args: ['--retention-days', '0', ...this.args] });
     removeAtExit(this.inner.dataDir);
-    try {
-      await this.inner.start();
-    } finally {
-      if (this.inner.proc) {
-        live.add(this.inner.proc);
-        this.inner.proc.on('exit', () => live.delete(this.inner.proc));
-      }
+    const started = this.inner.start();
+    const proc = this.inner.proc;
+    if (proc) {
+      live.add(proc);
+      proc.on('exit', () => live.delete(proc));
     }
+    await started;
     return this;
   }
 
