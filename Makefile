@@ -6,7 +6,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build build-asan run test unit unit-asan e2e e2e-asan clean
+.PHONY: all deps build build-asan run test unit unit-asan e2e e2e-asan promql promql-asan diff clean
 
 all: build
 
@@ -36,7 +36,10 @@ e2e: build
 e2e-asan: build-asan
 	LOUPE_BIN=$(CURDIR)/$(ASAN_BUILD)/loupe LOUPE_ASAN=1 node --test --test-concurrency=1 tests/e2e/
 
-test: unit unit-asan e2e e2e-asan
+promql-asan: build-asan
+	node tests/promql/run.mjs --target loupe --bin $(ASAN_BUILD)/loupe tests/promql/*.test $(PROMQL_TESTDATA)/*.test
+
+test: unit unit-asan e2e e2e-asan promql promql-asan diff
 	@echo "all tests passed"
 
 clean:

@@ -68,7 +68,7 @@ size_t store_resolve(store *s, store_series_in *in, size_t n);
 
 typedef struct store_write_result {
     size_t stored;        /* samples committed */
-    size_t too_old;       /* dropped: older than the retention window */
+    size_t too_old;       /* dropped: older than the retention window (or beyond +-2^62 ms) */
     size_t new_series;
 } store_write_result;
 

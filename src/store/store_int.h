@@ -16,6 +16,12 @@
 
 typedef struct wreq wreq;
 
+/* Sample times the store accepts (ms): +-2^62, about +-146 million years, so
+ * window arithmetic never overflows.  Others are dropped and counted like
+ * samples outside the retention window. */
+#define MIN_TIME (-(1LL << 62))
+#define MAX_TIME (1LL << 62)
+
 typedef struct metaent {
     buf family, help, unit;
     int type;

@@ -81,7 +81,7 @@ static size_t encode_part(store_series_in *in, size_t n, int64_t min_t, buf *out
         }
         uint8_t *p = out->p + out->n;
         for (size_t k = 0; k < in[i].n; k++) {
-            if (in[i].t[k] < min_t) {
+            if (in[i].t[k] < min_t || in[i].t[k] > MAX_TIME) {
                 (*too_old)++;
                 continue;
             }
@@ -109,7 +109,7 @@ int store_write(store *s, store_series_in *in, size_t n, store_write_result *res
     for (size_t i = 0; i < n; i++)
         r.bytes += in[i].n * 16 + in[i].labels.n + 16;
     /* encode the WAL part of known series here, in parallel with other requests */
-    r.min_t = s->o.retention_days > 0 ? wall_ms() - (int64_t)s->o.retention_days * 86400000 : INT64_MIN;
+    r.min_t = s->o.retention_days > 0 ? wall_ms() - (int64_t)s->o.retention_days * 86400000 : MIN_TIME;
     int oom = 0;
     buf *part = tls_buf(TLS_STORE_PART); /* the caller's; lives until we return */
     if (!part)
@@ -223,14 +223,20 @@ static int build_record(store *s, wstate *w, wreq *list, size_t *nsamples)
     }
     size_t extra = 0;
     if (need_ids) {
+        buf part = BUF_INIT;
+        int rc = 0;
         sindex_rdlock(s->ix);
-        for (wreq *r = list; r; r = r->next) {
+        for (wreq *r = list; r && !rc; r = r->next) {
             if (!r->unresolved)
                 continue;
-            for (size_t i = 0; i < r->n; i++) {
+            part.n = 0;
+            size_t c = 0;
+            uint32_t prev_id = 0;
+            int64_t prev_t = 0;
+            for (size_t i = 0; i < r->n && !rc; i++) {
                 store_series_in *in = &r->in[i];
                 if (in->id)
-                    continue;
+                    continue; /* already in the request's own part */
                 slice canon = in->labels.n ? in->labels : in->key;
                 uint64_t h = in->labels.n ? sindex_hash(canon) : in->hash;
                 uint32_t id = sindex_lookup(s->ix, canon, h);
@@ -240,37 +246,19 @@ static int build_record(store *s, wstate *w, wreq *list, size_t *nsamples)
                     id = s->next_id + (uint32_t)w->nn;
                     if (add_new(w, canon, h, id) || buf_put_uvarint(&w->news, id) ||
                         buf_put_uvarint(&w->news, canon.n) || buf_append(&w->news, canon.p, canon.n)) {
-                        sindex_unlock(s->ix);
-                        return LOUPE_ENOMEM;
+                        rc = LOUPE_ENOMEM;
+                        break;
                     }
                 }
                 in->id = id;
-                in->hash = 0; /* marks "resolved by the writer" for encode_part */
-            }
-        }
-        sindex_unlock(s->ix);
-        for (wreq *r = list; r; r = r->next) {
-            if (!r->unresolved)
-                continue;
-            int oom = 0;
-            size_t too_old = 0;
-            /* encode exactly the entries resolved above: id set, part not yet containing them */
-            size_t before = w->samples.n;
-            size_t c = 0;
-            uint32_t prev_id = 0;
-            int64_t prev_t = 0;
-            for (size_t i = 0; i < r->n && !oom; i++) {
-                store_series_in *in = &r->in[i];
-                if (in->hash != 0)
-                    continue;
-                if (buf_reserve(&w->samples, in->n * 30)) {
-                    oom = 1;
+                if (buf_reserve(&part, in->n * 30)) {
+                    rc = LOUPE_ENOMEM;
                     break;
                 }
-                uint8_t *p = w->samples.p + w->samples.n;
+                uint8_t *p = part.p + part.n;
                 for (size_t k = 0; k < in->n; k++) {
-                    if (in->t[k] < r->min_t) {
-                        too_old++;
+                    if (in->t[k] < r->min_t || in->t[k] > MAX_TIME) {
+                        r->res->too_old++;
                         continue;
                     }
                     p += varint_put(p, zigzag_enc((int64_t)in->id - (int64_t)prev_id));
@@ -281,31 +269,21 @@ static int build_record(store *s, wstate *w, wreq *list, size_t *nsamples)
                     prev_t = in->t[k];
                     c++;
                 }
-                w->samples.n = (size_t)(p - w->samples.p);
+                part.n = (size_t)(p - part.p);
             }
-            if (oom)
-                return LOUPE_ENOMEM;
-            r->res->too_old += too_old;
-            if (c) {
-                /* a part header in front of this request's extra samples */
-                buf hdr = BUF_INIT;
-                if (buf_put_uvarint(&hdr, c) || buf_put_uvarint(&hdr, w->samples.n - before)) {
-                    buf_free(&hdr);
-                    return LOUPE_ENOMEM;
-                }
-                size_t tail = w->samples.n - before;
-                if (buf_reserve(&w->samples, hdr.n)) {
-                    buf_free(&hdr);
-                    return LOUPE_ENOMEM;
-                }
-                mem_move(w->samples.p + before + hdr.n, w->samples.p + before, tail);
-                mem_copy(w->samples.p + before, hdr.p, hdr.n);
-                w->samples.n += hdr.n;
-                buf_free(&hdr);
+            if (!rc && c) {
+                rc = buf_put_uvarint(&w->samples, c) || buf_put_uvarint(&w->samples, part.n) ||
+                             buf_append(&w->samples, part.p, part.n)
+                         ? LOUPE_ENOMEM
+                         : 0;
                 nparts++;
                 extra += c;
             }
         }
+        sindex_unlock(s->ix);
+        buf_free(&part);
+        if (rc)
+            return rc;
     }
     *nsamples = cnt + extra;
     if (buf_putc(&w->rec, 2) || buf_put_uvarint(&w->rec, w->nn) || buf_append(&w->rec, w->news.p, w->news.n) ||
@@ -376,7 +354,7 @@ static int commit_batch(store *s, wstate *w, wreq *list, err_ctx *e)
             }
             int64_t lo = INT64_MAX, hi = INT64_MIN;
             for (size_t k = 0; k < in->n; k++) {
-                if (in->t[k] < r->min_t)
+                if (in->t[k] < r->min_t || in->t[k] > MAX_TIME)
                     continue;
                 apply_sample(s, in->id, in->t[k], in->v[k]);
                 if (in->t[k] < lo)
