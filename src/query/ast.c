@@ -1,10 +1,10 @@
 /* ast.c - releasing a syntax tree's matchers, and printing a tree the way
  * Prometheus 2.42's Expr.String() does (promql/parser/printer.go), which
  * tests and error messages use as the canonical form of a query. */
-#include "util/sort.h"
 #include "query/ast.h"
 #include "query/lexer.h"
 #include "util/err.h"
+#include "util/sort.h"
 
 #include <math.h>
 #include <stdio.h>

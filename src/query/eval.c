@@ -229,13 +229,6 @@ int eval_for_each(evalctx *c, const uint32_t *ids, size_t n, int64_t lo, int64_t
     return 0;
 }
 
-static __thread store_reader *t_sort_rd;
-
-static int cmp_ids_by_labels(const void *a, const void *b)
-{
-    return lab_cmp(store_labels(t_sort_rd, *(const uint32_t *)a), store_labels(t_sort_rd, *(const uint32_t *)b));
-}
-
 int eval_select_ids(evalctx *c, const ast *n, int64_t lo, int64_t hi, uint32_t **ids, size_t *nids)
 {
     matcher *ms = (matcher *)n->sel.ms;
@@ -244,8 +237,7 @@ int eval_select_ids(evalctx *c, const ast *n, int64_t lo, int64_t hi, uint32_t *
         return rc;
     /* Prometheus hands series to the engine in label order; sums depend on
      * the order of their terms, so keep it */
-    t_sort_rd = c->rd;
-    sort_array(*ids, *nids, sizeof **ids, cmp_ids_by_labels);
+    store_sort_ids(c->rd, *ids, *nids);
     return 0;
 }
 

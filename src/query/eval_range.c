@@ -27,6 +27,7 @@ static inline void kahan_inc(double inc, double *sum, double *c)
 typedef struct rfn {
     evalctx *c;
     func_id id;
+    const uint32_t *resets; /* per series: resets[i] = counter decreases among points 0..i (or NULL) */
     int64_t range, offset;
     const time_mod *tm;
     time_mod tmv;
@@ -34,12 +35,12 @@ typedef struct rfn {
 } rfn;
 
 static int k_extrapolated(const int64_t *t, const double *v, size_t n, int64_t rstart, int64_t rend, int64_t range,
-                          int counter, int rate, double *out)
+                          int counter, int rate, int may_reset, double *out)
 {
     if (n < 2)
         return 0;
     double result = v[n - 1] - v[0];
-    if (counter) {
+    if (counter && may_reset) {
         double last = 0;
         for (size_t i = 0; i < n; i++) {
             if (v[i] < last)
@@ -148,12 +149,12 @@ double quantile_values(double q, double *vals, size_t n)
 
 /* Computes function f on the window t/v[0..n) for step i.  1 if a value. */
 static int rfn_apply(const rfn *f, size_t i, const int64_t *t, const double *v, size_t n, int64_t ref, double *out,
-                     err_ctx *e, int *err)
+                     err_ctx *e, int *err, int may_reset)
 {
     switch (f->id) {
-    case FN_RATE: return k_extrapolated(t, v, n, ref - f->range, ref, f->range, 1, 1, out);
-    case FN_INCREASE: return k_extrapolated(t, v, n, ref - f->range, ref, f->range, 1, 0, out);
-    case FN_DELTA: return k_extrapolated(t, v, n, ref - f->range, ref, f->range, 0, 0, out);
+    case FN_RATE: return k_extrapolated(t, v, n, ref - f->range, ref, f->range, 1, 1, may_reset, out);
+    case FN_INCREASE: return k_extrapolated(t, v, n, ref - f->range, ref, f->range, 1, 0, may_reset, out);
+    case FN_DELTA: return k_extrapolated(t, v, n, ref - f->range, ref, f->range, 0, 0, 0, out);
     case FN_IRATE: return k_instant(t, v, n, 1, out);
     case FN_IDELTA: return k_instant(t, v, n, 0, out);
     case FN_DERIV: {
@@ -305,7 +306,9 @@ static int rfn_series(const rfn *f, const int64_t *t, const double *v, size_t n,
         if (hi <= lo)
             continue;
         double val;
-        if (rfn_apply(f, i, t + lo, v + lo, hi - lo, ref, &val, e, &err)) {
+        /* a window without a counter decrease needs no reset scan */
+        int may_reset = !f->resets || f->resets[hi - 1] != f->resets[lo];
+        if (rfn_apply(f, i, t + lo, v + lo, hi - lo, ref, &val, e, &err, may_reset)) {
             bit_set(o->bits, i);
             o->v[i] = val;
         }
@@ -322,22 +325,47 @@ static int rfn_cb(void *vctx, size_t k, const samples *s, err_ctx *e)
 {
     rfn_work *w = vctx;
     /* drop staleness markers (range selectors never return them), into the
-     * worker thread's scratch */
-    buf *bt = tls_buf(TLS_EVAL_SAMPLES_T), *bv = tls_buf(TLS_EVAL_SAMPLES_V);
-    if (!bt || !bv)
-        return err_set(e, LOUPE_ENOMEM, "out of memory");
-    bt->n = bv->n = 0;
-    if (buf_reserve(bt, s->n * sizeof(int64_t) + 8) || buf_reserve(bv, s->n * sizeof(double) + 8))
-        return err_set(e, LOUPE_ENOMEM, "out of memory");
-    int64_t *t = (int64_t *)(void *)bt->p;
-    double *v = (double *)(void *)bv->p;
-    size_t n = 0;
+     * worker thread's scratch; most series have none: use them in place */
+    size_t nstale = 0;
     for (size_t i = 0; i < s->n; i++)
-        if (!is_stale(s->v[i])) {
-            t[n] = s->t[i];
-            v[n++] = s->v[i];
+        nstale += is_stale(s->v[i]);
+    const int64_t *t = s->t;
+    const double *v = s->v;
+    size_t n = s->n;
+    if (nstale) {
+        buf *bt = tls_buf(TLS_EVAL_SAMPLES_T), *bv = tls_buf(TLS_EVAL_SAMPLES_V);
+        if (!bt || !bv)
+            return err_set(e, LOUPE_ENOMEM, "out of memory");
+        bt->n = bv->n = 0;
+        if (buf_reserve(bt, s->n * sizeof(int64_t) + 8) || buf_reserve(bv, s->n * sizeof(double) + 8))
+            return err_set(e, LOUPE_ENOMEM, "out of memory");
+        int64_t *ct = (int64_t *)(void *)bt->p;
+        double *cv = (double *)(void *)bv->p;
+        n = 0;
+        for (size_t i = 0; i < s->n; i++)
+            if (!is_stale(s->v[i])) {
+                ct[n] = s->t[i];
+                cv[n++] = s->v[i];
+            }
+        t = ct;
+        v = cv;
+    }
+    rfn f = *w->f;
+    f.resets = NULL;
+    if (f.id == FN_RATE || f.id == FN_INCREASE) {
+        buf *br = tls_buf(TLS_EVAL_RESETS);
+        if (!br || buf_reserve(br, n * sizeof(uint32_t) + 8))
+            return err_set(e, LOUPE_ENOMEM, "out of memory");
+        uint32_t *r = (uint32_t *)(void *)br->p;
+        uint32_t cnt = 0;
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0 && v[i] < v[i - 1])
+                cnt++;
+            r[i] = cnt;
         }
-    return rfn_series(w->f, t, v, n, &w->out[k], e);
+        f.resets = r;
+    }
+    return rfn_series(&f, t, v, n, &w->out[k], e);
 }
 
 /* Labels created by absent() / absent_over_time() from the selector's

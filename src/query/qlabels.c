@@ -116,21 +116,6 @@ uint64_t lab_hash(slice lab) { return hash_bytes(lab.p, lab.n, 0x9e37); }
 int lab_has_name(slice lab) { return lab_get(lab, "__name__").p != NULL; }
 
 /* Prometheus orders label sets label by label: name, then value. */
-int lab_cmp(slice a, slice b)
-{
-    labels_iter ia = labels_iter_make(a), ib = labels_iter_make(b);
-    label la, lb;
-    for (;;) {
-        int ra = labels_next(&ia, &la) == 1, rb = labels_next(&ib, &lb) == 1;
-        if (!ra || !rb)
-            return ra - rb;
-        int x = slice_cmp(la.name, lb.name);
-        if (x)
-            return x;
-        x = slice_cmp(la.value, lb.value);
-        if (x)
-            return x;
-    }
-}
+int lab_cmp(slice a, slice b) { return labels_compare(a, b); }
 
 int lab_compare(slice a, slice b) { return lab_cmp(a, b); }

@@ -64,6 +64,14 @@ struct sindex {
     size_t nt_cap, nt_n;
     slab *slabs;
     size_t bytes;
+    /* label-order ranks: rank[id] (0 = not ranked); replaced whole, old
+     * arrays kept until destroy because readers may still hold them */
+    pthread_mutex_t rank_mu;
+    uint32_t *rank;
+    uint32_t rank_max; /* ids <= rank_max were ranked */
+    size_t rank_count;
+    uint32_t **retired;
+    size_t nretired;
 };
 
 static uint64_t g_seed_cache;
@@ -101,6 +109,7 @@ sindex *sindex_create(void)
     if (!ix)
         return NULL;
     pthread_rwlock_init(&ix->lock, NULL);
+    pthread_mutex_init(&ix->rank_mu, NULL);
     ix->tab_cap = 1024;
     ix->tab = calloc(ix->tab_cap, sizeof *ix->tab);
     ix->pt_cap = 1024;
@@ -142,6 +151,11 @@ void sindex_destroy(sindex *ix)
         free(s);
         s = n;
     }
+    for (size_t i = 0; i < ix->nretired; i++)
+        free(ix->retired[i]);
+    free(ix->retired);
+    free(ix->rank);
+    pthread_mutex_destroy(&ix->rank_mu);
     pthread_rwlock_destroy(&ix->lock);
     free(ix);
 }
@@ -551,4 +565,80 @@ int sindex_each_value(const sindex *ix, slice name, const idvec *within, sindex_
             return rc;
     }
     return 0;
+}
+
+static const sindex *g_sort_ix;
+
+static int cmp_by_labels(const void *a, const void *b)
+{
+    return labels_compare(sindex_labels(g_sort_ix, *(const uint32_t *)a), sindex_labels(g_sort_ix, *(const uint32_t *)b));
+}
+
+/* Builds a fresh rank array over every series (called with rank_mu held). */
+static void rebuild_ranks(sindex *ix)
+{
+    uint32_t max = sindex_max_id(ix);
+    uint32_t *ids = malloc((max ? max : 1) * sizeof *ids);
+    uint32_t *rank = calloc((size_t)max + 1, sizeof *rank);
+    uint32_t **ret = realloc(ix->retired, (ix->nretired + 1) * sizeof *ret);
+    if (!ids || !rank || !ret) {
+        free(ids);
+        free(rank);
+        if (ret)
+            ix->retired = ret;
+        return;
+    }
+    ix->retired = ret;
+    size_t n = 0;
+    for (uint32_t id = 1; id <= max; id++)
+        if (sindex_labels(ix, id).p)
+            ids[n++] = id;
+    /* qsort's comparator has no context argument; rank_mu serialises this */
+    g_sort_ix = ix;
+    if (n > 1)
+        qsort(ids, n, sizeof *ids, cmp_by_labels);
+    for (size_t i = 0; i < n; i++)
+        rank[ids[i]] = (uint32_t)i + 1;
+    free(ids);
+    if (ix->rank)
+        ix->retired[ix->nretired++] = ix->rank;
+    __atomic_store_n(&ix->rank, rank, __ATOMIC_RELEASE);
+    ix->rank_max = max;
+    ix->rank_count = n;
+}
+
+typedef struct rank_ctx {
+    const sindex *ix;
+    const uint32_t *rank;
+    uint32_t rank_max;
+} rank_ctx;
+
+static __thread rank_ctx t_rank;
+
+static int cmp_by_rank(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    if (x <= t_rank.rank_max && y <= t_rank.rank_max && t_rank.rank[x] && t_rank.rank[y])
+        return t_rank.rank[x] < t_rank.rank[y] ? -1 : t_rank.rank[x] > t_rank.rank[y];
+    /* ranks agree with label order, so mixing the two is one total order */
+    return labels_compare(sindex_labels(t_rank.ix, x), sindex_labels(t_rank.ix, y));
+}
+
+void sindex_sort_ids(sindex *ix, uint32_t *ids, size_t n)
+{
+    if (n < 2)
+        return;
+    pthread_mutex_lock(&ix->rank_mu);
+    size_t count = ix->count;
+    size_t stale = count > ix->rank_count ? count - ix->rank_count : 0;
+    if (!ix->rank || stale > 1024 + count / 16)
+        rebuild_ranks(ix);
+    t_rank = (rank_ctx){ ix, ix->rank, ix->rank_max };
+    pthread_mutex_unlock(&ix->rank_mu);
+    if (!t_rank.rank) {
+        t_rank.rank_max = 0;
+        static const uint32_t none[1];
+        t_rank.rank = none;
+    }
+    qsort(ids, n, sizeof *ids, cmp_by_rank);
 }

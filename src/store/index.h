@@ -67,6 +67,10 @@ typedef int (*sindex_str_fn)(void *ctx, slice s);
 int sindex_each_name(const sindex *ix, const idvec *within, sindex_str_fn fn, void *ctx);
 int sindex_each_value(const sindex *ix, slice name, const idvec *within, sindex_str_fn fn, void *ctx);
 
+/* Sorts ids in label order (labels_compare), using ranks cached for all
+ * series (rebuilt when many series are new since the last build). */
+void sindex_sort_ids(sindex *ix, uint32_t *ids, size_t n);
+
 /* Bytes of memory the index holds (for /metrics). */
 size_t sindex_bytes(const sindex *ix);
 

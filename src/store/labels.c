@@ -182,3 +182,20 @@ int labels_format(slice blob, buf *out)
     }
     return buf_putc(out, '}');
 }
+
+int labels_compare(slice a, slice b)
+{
+    labels_iter ia = labels_iter_make(a), ib = labels_iter_make(b);
+    label la, lb;
+    for (;;) {
+        int ra = labels_next(&ia, &la) == 1, rb = labels_next(&ib, &lb) == 1;
+        if (!ra || !rb)
+            return ra - rb;
+        int x = slice_cmp(la.name, lb.name);
+        if (x)
+            return x;
+        x = slice_cmp(la.value, lb.value);
+        if (x)
+            return x;
+    }
+}

@@ -52,6 +52,8 @@ int labels_next(labels_iter *it, label *l);
 slice labels_get(slice blob, slice name);
 /* Number of labels in blob (-1 if corrupt). */
 int labels_count(slice blob);
+/* Prometheus's order of label sets: label by label, name then value. */
+int labels_compare(slice a, slice b);
 /* Appends {__name__ first as a bare name}{a="b", c="d"} text, Prometheus style. */
 int labels_format(slice blob, buf *out);
 

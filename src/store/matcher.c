@@ -36,6 +36,18 @@ int matcher_init(matcher *m, match_op op, slice name, slice value, err_ctx *e)
     }
     int errcode;
     PCRE2_SIZE erroff;
+    /* the pattern must be a regex on its own: "a)|(b" would otherwise escape
+     * the anchoring wrapper below */
+    pcre2_code *alone = pcre2_compile(value.p ? value.p : (const uint8_t *)"", value.n, PCRE2_UTF, &errcode, &erroff,
+                                      NULL);
+    if (!alone) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(errcode, msg, sizeof msg);
+        rc = err_set(e, LOUPE_EINVAL, "invalid regular expression \"%.*s\": %s", (int)(value.n > 200 ? 200 : value.n),
+                     (const char *)value.p, (const char *)msg);
+        goto cleanup;
+    }
+    pcre2_code_free(alone);
     /* The pattern comes from the query: let PCRE2 check its UTF-8 (with
      * PCRE2_NO_UTF_CHECK an invalid pattern is undefined behaviour).
      * Subjects are label values, validated at ingest, so matching skips it. */

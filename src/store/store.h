@@ -98,6 +98,8 @@ void store_reader_close(store_reader *r);
  * in [mint, maxt].  *ids is malloc'd; the caller frees it. */
 int store_select(store_reader *r, matcher *ms, size_t n, int64_t mint, int64_t maxt, uint32_t **ids, size_t *nids,
                  err_ctx *e);
+/* Sorts ids in Prometheus's label-set order (fast: cached ranks). */
+void store_sort_ids(store_reader *r, uint32_t *ids, size_t n);
 /* Canonical labels of a series; valid while the store is open. */
 slice store_labels(store_reader *r, uint32_t id);
 /* Replaces out's contents with the series' samples in [mint, maxt], time

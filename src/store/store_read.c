@@ -87,6 +87,8 @@ int store_select(store_reader *r, matcher *ms, size_t n, int64_t mint, int64_t m
 
 slice store_labels(store_reader *r, uint32_t id) { return sindex_labels(r->s->ix, id); }
 
+void store_sort_ids(store_reader *r, uint32_t *ids, size_t n) { sindex_sort_ids(r->s->ix, ids, n); }
+
 static void free_dir(void *p)
 {
     bdir_free(p);

@@ -119,14 +119,13 @@ static int try_next_up(char *tmp, size_t cap, double v)
     return 1;
 }
 
-/* Shortest round-trip digits of v (v != 0, finite): d[0..*nd), value = 0.d * 10^*ex.
- * Normal doubles carry more than 15 significant digits, so the 15-digit
- * rounding (trailing zeros trimmed) is the shortest whenever any string of
- * <= 15 digits round-trips; subnormals have fewer bits and need the search
- * from one digit. */
-static void shortest_digits(double v, int *neg, char *d, int *nd, int *ex)
+/* Shortest round-trip digits of v (v != 0, finite) by trying 15, 16, 17
+ * digits through the C library: slow (~1 us), exact, used outside the fast
+ * path's range. */
+static void shortest_digits_slow(double v, int *neg, char *d, int *nd, int *ex)
 {
     char tmp[40];
+    /* subnormals can need fewer than 15 digits (5e-324) */
     for (int prec = fabs(v) < DBL_MIN ? 1 : 15; prec <= 17; prec++) {
         snprintf(tmp, sizeof tmp, "%.*e", prec - 1, v);
         if (prec == 17 || strtod(tmp, NULL) == v)
@@ -148,6 +147,169 @@ static void shortest_digits(double v, int *neg, char *d, int *nd, int *ex)
     while (*nd > 1 && d[*nd - 1] == '0')
         (*nd)--;
 }
+
+typedef unsigned __int128 u128;
+
+static const uint64_t POW10_64[20] = { 1ULL,
+                                       10ULL,
+                                       100ULL,
+                                       1000ULL,
+                                       10000ULL,
+                                       100000ULL,
+                                       1000000ULL,
+                                       10000000ULL,
+                                       100000000ULL,
+                                       1000000000ULL,
+                                       10000000000ULL,
+                                       100000000000ULL,
+                                       1000000000000ULL,
+                                       10000000000000ULL,
+                                       100000000000000ULL,
+                                       1000000000000000ULL,
+                                       10000000000000000ULL,
+                                       100000000000000000ULL,
+                                       1000000000000000000ULL,
+                                       10000000000000000000ULL };
+
+static u128 pow10_128(int k) /* 0 <= k <= 38 */
+{
+    return k < 20 ? POW10_64[k] : (u128)POW10_64[19] * pow10_128(k - 19);
+}
+
+/* x * 2^s / 10^j as a fraction num/den, both < 2^127; 0 if out of range. */
+static int scaled(uint64_t x, int s, int j, u128 *num, u128 *den)
+{
+    u128 n = x, dn = 1;
+    if (j < 0) {
+        if (-j > 21)
+            return 0;
+        n *= pow10_128(-j); /* x < 2^56, 10^21 < 2^70 */
+    } else {
+        if (j > 38)
+            return 0;
+        dn = pow10_128(j);
+    }
+    if (s >= 0) {
+        if (s > 60 || (n >> (127 - s)) != 0)
+            return 0;
+        n <<= s;
+    } else {
+        if (-s > 120 || (dn >> (127 + s)) != 0)
+            return 0;
+        dn <<= -s;
+    }
+    *num = n;
+    *den = dn;
+    return 1;
+}
+
+/* Shortest digits of |v| in [1e-4, 1e30] with exact 128-bit arithmetic: the
+ * largest power of ten j with a multiple inside the rounding interval of v
+ * (bounds included when the mantissa is even, as a round-half-even parser
+ * maps them to v), then the multiple closest to v (ties to even).  Returns 0
+ * when v is outside the range it handles. */
+static int shortest_digits_fast(double v, int *neg, char *d, int *nd, int *ex)
+{
+    uint64_t bits;
+    memcpy(&bits, &v, 8);
+    *neg = (int)(bits >> 63);
+    int be = (int)((bits >> 52) & 0x7ff);
+    uint64_t frac = bits & ((1ULL << 52) - 1);
+    if (be == 0 || be == 0x7ff)
+        return 0; /* zero, subnormal, inf, nan */
+    double a = fabs(v);
+    if (a < 1e-4 || a > 1e30)
+        return 0;
+    uint64_t m2 = frac | (1ULL << 52);
+    int e2 = be - 1075;
+    uint64_t lo_n, hi_n, v_n;
+    int s;
+    if (frac == 0 && be > 1) { /* the gap below a power of two is half */
+        lo_n = 4 * m2 - 1;
+        hi_n = 4 * m2 + 2;
+        v_n = 4 * m2;
+        s = e2 - 2;
+    } else {
+        lo_n = 2 * m2 - 1;
+        hi_n = 2 * m2 + 1;
+        v_n = 2 * m2;
+        s = e2 - 1;
+    }
+    int inclusive = (m2 & 1) == 0;
+    /* interval width W = (hi_n - lo_n) * 2^s; a multiple of 10^j with
+     * 10^j <= W always exists */
+    int jw = (int)floor(log10(ldexp((double)(hi_n - lo_n), s)));
+    int best = INT32_MIN;
+    u128 best_lo = 0, best_hi = 0;
+    for (int j = jw + 1;; j++) {
+        u128 ln, ld, hn, hd;
+        if (!scaled(lo_n, s, j, &ln, &ld) || !scaled(hi_n, s, j, &hn, &hd))
+            return 0;
+        u128 lq = ln / ld, hq = hn / hd;
+        int lexact = ln % ld == 0, hexact = hn % hd == 0;
+        /* smallest candidate q with q*10^j >= (or >) L, largest <= (or <) U */
+        u128 qlo = lexact ? (inclusive ? lq : lq + 1) : lq + 1;
+        u128 qhi = hexact && !inclusive ? hq - 1 : hq;
+        if (hexact && !inclusive && hq == 0)
+            break;
+        if (qlo > qhi)
+            break;
+        best = j;
+        best_lo = qlo;
+        best_hi = qhi;
+    }
+    if (best == INT32_MIN) {
+        best = jw;
+        u128 ln, ld, hn, hd;
+        if (!scaled(lo_n, s, best, &ln, &ld) || !scaled(hi_n, s, best, &hn, &hd))
+            return 0;
+        u128 lq = ln / ld, hq = hn / hd;
+        int lexact = ln % ld == 0, hexact = hn % hd == 0;
+        best_lo = lexact ? (inclusive ? lq : lq + 1) : lq + 1;
+        best_hi = hexact && !inclusive ? hq - 1 : hq;
+        if (best_lo > best_hi)
+            return 0; /* cannot happen; be safe */
+    }
+    /* the candidate closest to v */
+    u128 vn, vd;
+    if (!scaled(v_n, s, best, &vn, &vd))
+        return 0;
+    u128 q = vn / vd, rem = vn % vd;
+    if (rem * 2 > vd || (rem * 2 == vd && (q & 1)))
+        q++;
+    if (q < best_lo)
+        q = best_lo;
+    if (q > best_hi)
+        q = best_hi;
+    if (q == 0 || q >= (u128)POW10_64[19])
+        return 0;
+    char tmp[24];
+    int n = 0;
+    uint64_t qq = (uint64_t)q;
+    while (qq) {
+        tmp[n++] = (char)('0' + qq % 10);
+        qq /= 10;
+    }
+    /* digits, most significant first; trailing zeros dropped */
+    int k = 0;
+    while (k < n - 1 && tmp[k] == '0')
+        k++;
+    *nd = 0;
+    for (int i = n - 1; i >= k; i--)
+        d[(*nd)++] = tmp[i];
+    *ex = n + best; /* value = 0.d * 10^(n + best) */
+    return 1;
+}
+
+static void shortest_digits(double v, int *neg, char *d, int *nd, int *ex)
+{
+    if (!shortest_digits_fast(v, neg, d, nd, ex))
+        shortest_digits_slow(v, neg, d, nd, ex);
+}
+
+/* For tests: the slow reference path. */
+void json_shortest_reference(double v, int *neg, char *d, int *nd, int *ex) { shortest_digits_slow(v, neg, d, nd, ex); }
+int json_shortest_fast(double v, int *neg, char *d, int *nd, int *ex) { return shortest_digits_fast(v, neg, d, nd, ex); }
 
 int fmt_float_f(char *out, size_t cap, double v)
 {

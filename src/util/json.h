@@ -20,6 +20,11 @@ int fmt_float_f(char *out, size_t cap, double v);
 /* Prometheus sample value text, as its API writes it: 'f' format, or 'e'
  * format below 1e-6 and from 1e21 in magnitude; NaN / +Inf / -Inf. */
 int prom_float(char *out, size_t cap, double v);
+/* The shortest round-trip digits of v: d[0..nd), value = 0.d * 10^ex.  The
+ * fast path (exact 128-bit arithmetic, 1e-4 <= |v| <= 1e30) returns 0 when
+ * it does not apply; the reference path always works.  Exposed for tests. */
+int json_shortest_fast(double v, int *neg, char *d, int *nd, int *ex);
+void json_shortest_reference(double v, int *neg, char *d, int *nd, int *ex);
 /* Appends a JSON number (null for non-finite values). */
 int json_float(buf *b, double v);
 

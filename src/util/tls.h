@@ -13,7 +13,7 @@
 
 #include <stddef.h>
 
-enum { TLS_RW_BODY, TLS_STORE_PART, TLS_EVAL_SAMPLES_T, TLS_EVAL_SAMPLES_V, TLS_OTLP_BODY, TLS_SLOTS };
+enum { TLS_RW_BODY, TLS_STORE_PART, TLS_EVAL_SAMPLES_T, TLS_EVAL_SAMPLES_V, TLS_EVAL_RESETS, TLS_OTLP_BODY, TLS_SLOTS };
 
 /* The calling thread's buffer for `slot` (created empty on first use), or
  * NULL when out of memory. */
