@@ -8,11 +8,15 @@ cd "$(dirname "$0")/.."
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 
-want=$(grep -v '^\s*#' deps/debian-packages.txt | grep -v '^\s*$' | tr '\n' ' ')
 missing=""
-for p in $want; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
-done
+while read -r p cmd; do
+  case "$p" in ''|'#'*) continue ;; esac
+  if [ -n "$cmd" ]; then
+    command -v "$cmd" >/dev/null 2>&1 || missing="$missing $p"
+  else
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+  fi
+done < deps/debian-packages.txt
 if [ -n "$missing" ]; then
   echo "deps: installing$missing"
   export DEBIAN_FRONTEND=noninteractive
