@@ -285,8 +285,9 @@ static int rfn_series(const rfn *f, const int64_t *t, const double *v, size_t n,
     evalctx *c = f->c;
     size_t lo = 0, hi = 0;
     int err = 0;
-    for (size_t i = 0; i < c->nsteps && !err; i++) {
-        int64_t ref = ref_time(c, f->tm, i);
+    const int at = f->tm->at != AT_NONE;
+    int64_t ref = at ? f->tm->at_ms - f->tm->offset_ms : c->start - f->tm->offset_ms;
+    for (size_t i = 0; i < c->nsteps && !err; i++, ref += at ? 0 : c->step) {
         if (f->tm->at != AT_NONE && i > 0 && f->id != FN_PREDICT_LINEAR && f->id != FN_QUANTILE_OVER_TIME &&
             f->id != FN_HOLT_WINTERS) {
             if (bit_get(o->bits, 0)) {

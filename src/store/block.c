@@ -388,7 +388,14 @@ cleanup:
     return rc;
 }
 
-int bview_read(const bview *b, uint32_t pos, int64_t mint, int64_t maxt, samples *out)
+void ts_memo_free(ts_memo *m)
+{
+    free(m->t);
+    memset(m, 0, sizeof *m);
+}
+
+int bview_read(const bview *b, uint32_t pos, int64_t mint, int64_t maxt, samples *out, const uint8_t *key,
+               ts_memo *memo)
 {
     if (pos >= b->nseries)
         return LOUPE_EINTERNAL;
@@ -398,13 +405,34 @@ int bview_read(const bview *b, uint32_t pos, int64_t mint, int64_t maxt, samples
     size_t start = out->n;
     if (samples_reserve(out, start + n))
         return LOUPE_ENOMEM;
-    const uint8_t *p = b->raw + b->coff[col];
-    if (codec_ts_decode(&p, p + b->clen[col], out->t + start, n))
-        return LOUPE_EINTERNAL;
+    if (memo && key && memo->valid && memo->col == col && memo->n == n && !memcmp(memo->key, key, BLOCK_KEY_LEN)) {
+        mem_copy(out->t + start, memo->t, n * sizeof(int64_t));
+    } else {
+        const uint8_t *p = b->raw + b->coff[col];
+        if (codec_ts_decode(&p, p + b->clen[col], out->t + start, n))
+            return LOUPE_EINTERNAL;
+        if (memo && key) {
+            memo->valid = 0;
+            if (memo->cap < n) {
+                int64_t *nt = realloc(memo->t, n * sizeof *nt);
+                if (nt) {
+                    memo->t = nt;
+                    memo->cap = n;
+                }
+            }
+            if (memo->cap >= n) {
+                mem_copy(memo->t, out->t + start, n * sizeof(int64_t));
+                memcpy(memo->key, key, BLOCK_KEY_LEN);
+                memo->col = col;
+                memo->n = n;
+                memo->valid = 1;
+            }
+        }
+    }
     /* skip the value decode when the chunk is outside the range */
     if (n == 0 || out->t[start] > maxt || out->t[start + n - 1] < mint)
         return 0;
-    p = b->raw + b->voff[pos];
+    const uint8_t *p = b->raw + b->voff[pos];
     if (codec_values_decode(&p, p + b->vlen[pos], out->v + start, n))
         return LOUPE_EINTERNAL;
     size_t lo = start, hi = start + n;

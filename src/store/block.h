@@ -76,7 +76,20 @@ typedef struct bview {
 int bview_decode(slice zval, bview *out);
 void bview_free(bview *b);
 size_t bview_bytes(const bview *b);
-/* Appends the samples of series at `pos` within [mint, maxt] to out. */
-int bview_read(const bview *b, uint32_t pos, int64_t mint, int64_t maxt, samples *out);
+/* The last timestamp column a reader decoded, by block key and column:
+ * series of one target sit side by side in a block and share a column. */
+typedef struct ts_memo {
+    uint8_t key[BLOCK_KEY_LEN];
+    uint32_t col;
+    int valid;
+    int64_t *t;
+    size_t n, cap;
+} ts_memo;
+
+/* Appends the samples of series at `pos` within [mint, maxt] to out.  key
+ * identifies the block for the memo (both may be NULL). */
+int bview_read(const bview *b, uint32_t pos, int64_t mint, int64_t maxt, samples *out, const uint8_t *key,
+               ts_memo *memo);
+void ts_memo_free(ts_memo *m);
 
 #endif

@@ -702,7 +702,7 @@ static int merge_window(store *s, int64_t window, err_ctx *e)
             if ((rc = load_block(s, rtxn, &mp[p], blk, e)))
                 break;
             tmp.n = 0;
-            if ((rc = bview_read(&mp[p].view, pos, INT64_MIN, INT64_MAX, &tmp)) ||
+            if ((rc = bview_read(&mp[p].view, pos, INT64_MIN, INT64_MAX, &tmp, NULL, NULL)) ||
                 (rc = samples_merge(&acc, &tmp))) {
                 err_set(e, rc, "merge: decoding series %u failed", ents[i].id);
                 break;

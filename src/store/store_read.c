@@ -12,6 +12,7 @@ struct store_reader {
     part_meta *parts; /* snapshot */
     size_t nparts;
     samples tmp;
+    ts_memo memo;
 };
 
 int store_reader_open(store *s, store_reader **out, err_ctx *e)
@@ -54,6 +55,7 @@ void store_reader_close(store_reader *r)
     pthread_rwlock_unlock(&r->s->compact_lock);
     free(r->parts);
     samples_free(&r->tmp);
+    ts_memo_free(&r->memo);
     free(r);
 }
 
@@ -169,11 +171,13 @@ int store_read(store_reader *r, uint32_t id, int64_t mint, int64_t maxt, samples
         bcache_entry *hb;
         if ((rc = get_block(r, m, blk, &b, &hb, e)))
             break;
+        uint8_t bkey[BLOCK_KEY_LEN];
+        block_key(bkey, m->window, m->gen, blk);
         if (out->n == 0) {
-            rc = bview_read(b, pos, mint, maxt, out);
+            rc = bview_read(b, pos, mint, maxt, out, bkey, &r->memo);
         } else {
             r->tmp.n = 0;
-            rc = bview_read(b, pos, mint, maxt, &r->tmp);
+            rc = bview_read(b, pos, mint, maxt, &r->tmp, bkey, &r->memo);
             if (!rc)
                 rc = samples_merge(out, &r->tmp);
         }

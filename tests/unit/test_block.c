@@ -134,7 +134,7 @@ static void check_read(const bview *b, uint32_t pos, const ser *x, int64_t mint,
 {
     samples out = SAMPLES_INIT;
     assert_int_equal(samples_push(&out, -1, -1), 0); /* bview_read appends */
-    assert_int_equal(bview_read(b, pos, mint, maxt, &out), 0);
+    assert_int_equal(bview_read(b, pos, mint, maxt, &out, NULL, NULL), 0);
     size_t k = 1;
     for (size_t i = 0; i < x->n; i++) {
         if (x->t[i] < mint || x->t[i] > maxt)
@@ -214,7 +214,7 @@ static void test_write_read_round_trip(void **state)
         check_read(&b, pos, &s[i], s[i].t[s[i].n - 1] + 1, INT64_MAX);
         check_read(&b, pos, &s[i], INT64_MIN, s[i].t[0] - 1);
         samples out = SAMPLES_INIT;
-        assert_int_equal(bview_read(&b, b.nseries, INT64_MIN, INT64_MAX, &out), LOUPE_EINTERNAL);
+        assert_int_equal(bview_read(&b, b.nseries, INT64_MIN, INT64_MAX, &out, NULL, NULL), LOUPE_EINTERNAL);
         samples_free(&out);
         bview_free(&b);
     }
@@ -253,17 +253,26 @@ static void test_shared_columns(void **state)
     assert_int_equal(bview_decode(get(&m, WIN, 1, 0), &b), 0);
     assert_int_equal(b.nseries, N + 2);
     assert_int_equal(b.ncols, 3);
-    for (uint32_t pos = 0; pos < b.nseries; pos++) {
-        samples out = SAMPLES_INIT;
-        assert_int_equal(bview_read(&b, pos, INT64_MIN, INT64_MAX, &out), 0);
-        size_t want = pos == N + 1 ? P - 1 : P;
-        assert_int_equal(out.n, want);
-        for (size_t k = 0; k < want; k++) {
-            assert_true(out.t[k] == (pos == N ? t2[k] : t[k]));
-            assert_true(out.v[k] == v[k]);
+    /* twice: without the timestamp memo, then with one shared by all reads
+     * (consecutive series reuse the decoded column; a new column replaces it) */
+    ts_memo memo = { 0 };
+    uint8_t key[BLOCK_KEY_LEN];
+    block_key(key, WIN, 1, 0);
+    for (int pass = 0; pass < 2; pass++) {
+        for (uint32_t pos = 0; pos < b.nseries; pos++) {
+            samples out = SAMPLES_INIT;
+            assert_int_equal(bview_read(&b, pos, INT64_MIN, INT64_MAX, &out, pass ? key : NULL, pass ? &memo : NULL), 0);
+            size_t want = pos == N + 1 ? P - 1 : P;
+            assert_int_equal(out.n, want);
+            for (size_t k = 0; k < want; k++) {
+                assert_true(out.t[k] == (pos == N ? t2[k] : t[k]));
+                assert_true(out.v[k] == v[k]);
+            }
+            samples_free(&out);
         }
-        samples_free(&out);
     }
+    assert_true(memo.valid);
+    ts_memo_free(&memo);
     bview_free(&b);
     kv_free(&m);
 }
