@@ -109,7 +109,10 @@ function load(name) {
     f.rssanon_whole_kb = t.mem.whole.rssanon_kb || null;
     f.rssfile_whole_kb = t.mem.whole.rssfile_kb || null;
     f.mem_interval_ms = t.mem.interval_ms;
-    if (t.mem.machine_during_ingest) f.steal_cores = t.mem.machine_during_ingest.steal_cores;
+    if (t.mem.machine_during_ingest) {
+      f.steal_cores = t.mem.machine_during_ingest.steal_cores;
+      f.other_top = (t.mem.machine_during_ingest.top_other_processes || []).filter((x) => x.cores >= 0.02).slice(0, 3);
+    }
   }
   // disk: exactly as the harness's report.js counts it
   if (t.snap) {
@@ -315,7 +318,7 @@ for (const [k, label, better, f] of METRICS) {
     if (k === 'query_sum_ms' && ok(v) && F(n).queries_ok < F(n).queries_total) return `${f(v)} (${F(n).queries_ok}/${F(n).queries_total} ok)`;
     return f(v);
   });
-  const rc = hasL ? PEERS.map((p) => fx(ratios[`vs_${p}`][k])) : [];
+  const rc = hasL ? ['victoriametrics', 'prometheus'].map((p) => fx(ratios[`vs_${p}`][k])) : [];
   M.push(`| ${label} ${better === 'higher' ? '↑' : '↓'} | ${cells.join(' | ')} | ${rc.join(' | ')} |`);
 }
 const row = (label, fn) => M.push(`| ${label} | ${present.map((n) => { try { return esc(fn(F(n), T[n]) ?? 'n/a'); } catch { return 'n/a'; } }).join(' | ')} |${rcols.map(() => '').join('|')}|`);
@@ -324,7 +327,8 @@ row('samples acknowledged / sent', (f) => `${int(f.samples_ok)} / ${int(f.sample
 row('failed requests', (f) => `${f.failed_requests}${f.failed_requests ? ' ' + JSON.stringify(f.failed_by_status) : ''}`);
 row('ingest wall time; request p50 / p99', (f) => `${fmt(f.ingest_wall_s, 2)} s; ${fmt(f.request_ms_p50, 1)} / ${fmt(f.request_ms_p99, 1)} ms`);
 row('server CPU: ingest / flush / compaction', (f) => `${fmt(f.cpu_ingest_s, 2)} / ${fmt(f.cpu_flush_s, 2)} / ${fmt(f.cpu_compact_s, 2)} s`);
-row('other load during ingest (of it hypervisor steal)', (f) => `${fmt(f.other_load_cores, 2)} cores` + (ok(f.steal_cores) ? ` (${fmt(f.steal_cores, 2)})` : ''));
+row('other load during ingest (steal; top other processes)', (f) => `${fmt(f.other_load_cores, 2)} cores` +
+  (ok(f.steal_cores) ? ` (steal ${fmt(f.steal_cores, 2)}${f.other_top && f.other_top.length ? '; ' + f.other_top.map((x) => `${x.comm}[${x.pid}] ${fmt(x.cores, 2)}`).join(', ') : ''})` : ''));
 row('stored-sample check (PromQL count, harness)', (f) => f.check_text || 'n/a');
 if (hasL) row('stored-sample check (/api/v1/export, bench)', (f, t) => (t.name === 'loupe' ? f.export_text || 'not run' : '—'));
 M.push('');

@@ -57,8 +57,48 @@ function sysstat() {
   } catch { return null; }
 }
 
+// CPU ticks of every process (threads included) and kernel thread, to name the
+// "other load" the harness reports: other users' processes, or kernel threads
+// (kworker writeback, ...) doing I/O on behalf of the server.  Only processes
+// alive at both ends of the ingest window are seen.
+function procTicks() {
+  const m = new Map();
+  let ents;
+  try { ents = fs.readdirSync('/proc'); } catch { return m; }
+  for (const e of ents) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const st = fs.readFileSync(`/proc/${e}/stat`, 'utf8');
+      const comm = st.slice(st.indexOf('(') + 1, st.lastIndexOf(')'));
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      m.set(Number(e), { comm, ticks: Number(f[11]) + Number(f[12]), ppid: Number(f[1]) });
+    } catch { /* gone */ }
+  }
+  return m;
+}
+function topOthers(a, b, sec, exclude) {
+  const out = [];
+  for (const [pid, x] of b) {
+    if (exclude.has(pid)) continue;
+    const d = x.ticks - (a.has(pid) ? a.get(pid).ticks : 0);
+    if (d > 0) out.push({ pid, comm: x.comm, cores: d / 100 / sec });
+  }
+  out.sort((p, q) => q.cores - p.cores);
+  return out.slice(0, 6).map((x) => ({ ...x, cores: Math.round(x.cores * 1000) / 1000 }));
+}
+
 function peaksInit() { return Object.fromEntries(FIELDS.map((f) => [f, 0])); }
 function bump(p, st) { for (const f of FIELDS) if (st[f] != null && st[f] > p[f]) p[f] = st[f]; }
+
+const senderCache = new Map();
+function isSender(pid) {
+  if (!senderCache.has(pid)) {
+    let c = '';
+    try { c = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8'); } catch { /* gone */ }
+    senderCache.set(pid, /tools\/send\.js/.test(c));
+  }
+  return senderCache.get(pid);
+}
 
 function finish(name) {
   const t = tracked.get(name);
@@ -79,7 +119,14 @@ function finish(name) {
       const a = t.readySnap, b = t.ingestedSnap;
       if (!a || !b) return null;
       const sec = (b.time_ms - a.time_ms) / 1000;
-      return { window_s: sec, busy_cores: (b.busy_s - a.busy_s) / sec, steal_cores: (b.steal_s - a.steal_s) / sec,
+      let top = null;
+      if (t.readyProcs && t.ingestedProcs) {
+        // exclude the server and the harness's sender (node .../send.js), which the harness accounts for
+        const ex = new Set([t.pid, process.pid]);
+        for (const [pid, x] of t.ingestedProcs) if (x.comm === 'node' && isSender(pid)) ex.add(pid);
+        top = topOthers(t.readyProcs, t.ingestedProcs, sec, ex);
+      }
+      return { window_s: sec, busy_cores: (b.busy_s - a.busy_s) / sec, steal_cores: (b.steal_s - a.steal_s) / sec, top_other_processes: top,
         note: 'from when proc_ready.json appeared to when proc_ingested.json appeared (the harness\'s CPU window, +-interval); busy excludes steal' };
     })(),
     ingest: kb2(t.ingest),
@@ -118,8 +165,10 @@ function tick() {
     if (st.name !== 'bash') t.comm = st.name;
     t.samples++;
     t.last = Date.now();
-    if (!t.readySnap && fs.existsSync(path.join(o.results, name, 'proc_ready.json'))) t.readySnap = sysstat();
-    if (!t.ingested && fs.existsSync(path.join(o.results, name, 'proc_ingested.json'))) { t.ingested = true; t.ingestedSnap = sysstat(); }
+    if (!t.readySnap && fs.existsSync(path.join(o.results, name, 'proc_ready.json'))) { t.readySnap = sysstat(); t.readyProcs = procTicks(); }
+    if (!t.ingested && fs.existsSync(path.join(o.results, name, 'proc_ingested.json'))) {
+      t.ingested = true; t.ingestedSnap = sysstat(); t.ingestedProcs = procTicks();
+    }
     if (!t.ingested) bump(t.ingest, st);
     bump(t.whole, st);
   }
