@@ -1,5 +1,6 @@
 /* app.c - wiring: the route table, the store, the server, loupe's own metrics. */
 #include "app.h"
+#include "revision.h" /* generated at build time: LOUPE_REVISION */
 #include "ingest/rw_handler.h"
 #include "query/meta_api.h"
 #include "query/prom_api.h"

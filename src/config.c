@@ -1,6 +1,7 @@
 /* config.c - the option table and its three sources; see config.h. */
 #include "util/mem.h"
 #include "config.h"
+#include "revision.h" /* generated at build time: LOUPE_REVISION */
 #include "util/buf.h"
 #include "util/timeparse.h"
 
