@@ -48,6 +48,23 @@ static int write_labels(buf *b, slice lab)
     return rc || buf_putc(b, '}');
 }
 
+/* [{"metric":{...},"values":[[t,"v"],...]},...] for the non-empty series. */
+static int write_matrix(buf *b, const qresult *res)
+{
+    int rc = buf_putc(b, '[');
+    for (size_t k = 0, w = 0; k < res->n && !rc; k++) {
+        const qseries *q = &res->series[k];
+        if (!q->n)
+            continue;
+        rc = (w++ && buf_putc(b, ',')) || buf_puts(b, "{\"metric\":") || write_labels(b, q->lab) ||
+             buf_puts(b, ",\"values\":[");
+        for (size_t i = 0; i < q->n && !rc; i++)
+            rc = (i && buf_putc(b, ',')) || write_point(b, q->t[i], q->v[i]);
+        rc = rc || buf_puts(b, "]}");
+    }
+    return rc || buf_putc(b, ']');
+}
+
 static int fail(http_resp *resp, int rc, const char *msg)
 {
     const char *type;
@@ -151,17 +168,7 @@ int api_query(void *vctx, http_req *req, http_resp *resp)
              json_str(b, res.str) || buf_putc(b, ']');
         break;
     case VT_MATRIX:
-        rc = rc || buf_puts(b, "\"matrix\",\"result\":[");
-        for (size_t k = 0, w = 0; k < res.n && !rc; k++) {
-            if (!res.series[k].n)
-                continue;
-            rc = (w++ && buf_putc(b, ',')) || buf_puts(b, "{\"metric\":") || write_labels(b, res.series[k].lab) ||
-                 buf_puts(b, ",\"values\":[");
-            for (size_t i = 0; i < res.series[k].n && !rc; i++)
-                rc = (i && buf_putc(b, ',')) || write_point(b, res.series[k].t[i], res.series[k].v[i]);
-            rc = rc || buf_puts(b, "]}");
-        }
-        rc = rc || buf_putc(b, ']');
+        rc = rc || buf_puts(b, "\"matrix\",\"result\":") || write_matrix(b, &res);
         break;
     default:
         rc = rc || buf_puts(b, "\"vector\",\"result\":[");
@@ -241,17 +248,8 @@ int api_query_range(void *vctx, http_req *req, http_resp *resp)
     resp->status = 200;
     resp->content_type = "application/json";
     b->n = 0;
-    rc = buf_puts(b, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[");
-    for (size_t k = 0, w = 0; k < res.n && !rc; k++) {
-        if (!res.series[k].n)
-            continue;
-        rc = (w++ && buf_putc(b, ',')) || buf_puts(b, "{\"metric\":") || write_labels(b, res.series[k].lab) ||
-             buf_puts(b, ",\"values\":[");
-        for (size_t i = 0; i < res.series[k].n && !rc; i++)
-            rc = (i && buf_putc(b, ',')) || write_point(b, res.series[k].t[i], res.series[k].v[i]);
-        rc = rc || buf_puts(b, "]}");
-    }
-    rc = rc || buf_puts(b, "]}}");
+    rc = buf_puts(b, "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":") ||
+         write_matrix(b, &res) || buf_puts(b, "}}");
     count_query("range", t0);
 done:
     if (root)

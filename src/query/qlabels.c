@@ -6,6 +6,22 @@
 
 #define MAX_LABELS 256
 
+/* The canonical encoding of ls[0..n) in the query's arena (empty on OOM). */
+static slice encode_in_arena(evalctx *c, const label *ls, size_t n)
+{
+    buf b = BUF_INIT;
+    slice out = slice_make("", 0);
+    if (labels_encode(ls, n, &b) == 0 && b.n) {
+        uint8_t *p = arena_alloc(c->a, b.n);
+        if (p) {
+            mem_copy(p, b.p, b.n);
+            out = slice_make(p, b.n);
+        }
+    }
+    buf_free(&b);
+    return out;
+}
+
 /* Copies the labels of blob accepted by keep(ctx, name) into the arena. */
 static slice filter(evalctx *c, slice lab, int (*keep)(void *ctx, slice name), void *ctx)
 {
@@ -24,17 +40,7 @@ static slice filter(evalctx *c, slice lab, int (*keep)(void *ctx, slice name), v
     }
     if (!changed)
         return lab;
-    buf b = BUF_INIT;
-    slice out = slice_make("", 0);
-    if (labels_encode(ls, n, &b) == 0 && b.n) {
-        uint8_t *p = arena_alloc(c->a, b.n);
-        if (p) {
-            mem_copy(p, b.p, b.n);
-            out = slice_make(p, b.n);
-        }
-    }
-    buf_free(&b);
-    return out;
+    return encode_in_arena(c, ls, n);
 }
 
 static int not_name(void *ctx, slice name)
@@ -96,17 +102,7 @@ slice lab_set(evalctx *c, slice lab, slice name, slice value)
     }
     if (!done && n < MAX_LABELS)
         ls[n++] = (label){ name, value };
-    buf b = BUF_INIT;
-    slice out = slice_make("", 0);
-    if (labels_encode(ls, n, &b) == 0 && b.n) {
-        uint8_t *p = arena_alloc(c->a, b.n);
-        if (p) {
-            mem_copy(p, b.p, b.n);
-            out = slice_make(p, b.n);
-        }
-    }
-    buf_free(&b);
-    return out;
+    return encode_in_arena(c, ls, n);
 }
 
 slice lab_get(slice lab, const char *name) { return labels_get(lab, slice_cstr(name)); }
