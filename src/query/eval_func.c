@@ -648,6 +648,19 @@ int eval_call(evalctx *c, const ast *n, qval *out)
     }
     case FN_HISTOGRAM_QUANTILE:
         return eval_histogram_quantile(c, n, out);
+    case FN_HISTOGRAM_COUNT:
+    case FN_HISTOGRAM_SUM:
+    case FN_HISTOGRAM_FRACTION: {
+        /* these read native histograms; float samples give no output (as
+         * in Prometheus), and loupe stores no native histograms */
+        qval in;
+        for (size_t i = 0; i < n->call.nargs; i++)
+            if ((rc = eval_node(c, n->call.args[i], &in)))
+                return rc;
+        out->type = VT_VECTOR;
+        memset(&out->vec, 0, sizeof out->vec);
+        return 0;
+    }
     case FN_LABEL_REPLACE:
         return eval_label_replace(c, n, out);
     case FN_LABEL_JOIN:
