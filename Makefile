@@ -39,7 +39,7 @@ e2e-asan: build-asan
 promql-asan: build-asan
 	node tests/promql/run.mjs --target loupe --bin $(ASAN_BUILD)/loupe tests/promql/*.test $(PROMQL_TESTDATA)/*.test
 
-test: unit unit-asan e2e e2e-asan promql promql-asan diff
+test: unit unit-asan e2e e2e-asan diff
 	@echo "all tests passed"
 
 clean:
