@@ -359,9 +359,34 @@ if (!Object.keys(compare).length) M.push('n/a (no Prometheus query responses in 
 for (const [n, c] of Object.entries(compare)) {
   if (c.error) { M.push(`- **${LABEL[n]}**: compare failed: ${c.error}`); continue; }
   M.push(`- **${LABEL[n]}** vs Prometheus: ${Object.entries(c.counts).map(([v, k]) => `${k} ${v}`).join(', ')} of ${c.total} queries.`);
-  if (n === 'loupe') for (const g of c.lines) M.push(`  - ${g.queries.length === c.total ? 'all queries' : g.queries.join(', ')}: ${g.text}`);
+  if (n === 'loupe') {
+    for (const g of c.lines) {
+      if (g.text.startsWith('identical')) continue;
+      M.push(`  - ${g.queries.length === c.total ? 'all queries' : g.queries.join(', ')}: ${g.text}`);
+    }
+  }
 }
 M.push('');
+// per-query medians, when any system answered the queries
+const qnames = [];
+for (const n of present) for (const r of (T[n].queries ? T[n].queries.queries : [])) if (!qnames.includes(r.name)) qnames.push(r.name);
+if (qnames.length && present.some((n) => F(n).queries_ok)) {
+  M.push('<details><summary>median query latency per query, ms (first run in parentheses)</summary>');
+  M.push('');
+  M.push(`| query | ${cols.join(' | ')}${hasL ? ' | loupe/VM' : ''} |`);
+  M.push(`|---|${cols.map(() => '---:').join('|')}${hasL ? '|---:' : ''}|`);
+  for (const q of qnames) {
+    const cell = (n) => {
+      const r = T[n].queries && T[n].queries.queries.find((x) => x.name === q);
+      return !r ? 'n/a' : r.ok ? `${fmt(r.median_ms, 1)} (${fmt(r.first_ms, 1)})` : `failed: ${esc(String(r.error).slice(0, 60))}`;
+    };
+    const med = (n) => { const r = T[n].queries && T[n].queries.queries.find((x) => x.name === q); return r && r.ok ? r.median_ms : null; };
+    M.push(`| ${q} | ${present.map(cell).join(' | ')}${hasL ? ` | ${fx(ratio(med('loupe'), med('victoriametrics')))}` : ''} |`);
+  }
+  M.push('');
+  M.push('</details>');
+  M.push('');
+}
 M.push('Notes: CPU is the server\'s utime+stime from 1 s after readiness until the sender finished (the "incl." row adds the flush/snapshot and compaction steps, not the queries). ' +
   'VmHWM is the kernel\'s high-water mark of resident memory (anonymous + file-backed pages, so mmap\'d LMDB / TSDB pages count); ' +
   `RssAnon excludes file-backed pages and is the peak of /proc/PID/status sampled every ${L.mem_interval_ms || F('victoriametrics').mem_interval_ms || 100} ms by bench/tools/memwatch.js. ` +
