@@ -124,6 +124,18 @@ vser *outvec_get(outvec *o, slice lab)
     return s;
 }
 
+int outvec_copy(outvec *o, slice lab, const vser *in)
+{
+    vser *s = outvec_get(o, lab);
+    if (!s)
+        return o->c->e->code;
+    int rc = 0;
+    for (size_t i = 0; i < o->c->nsteps && !rc; i++)
+        if (bit_get(in->bits, i))
+            rc = outvec_put(o, s, i, in->v[i]);
+    return rc;
+}
+
 int outvec_put(outvec *o, vser *s, size_t i, double v)
 {
     if (bit_get(s->bits, i))

@@ -268,12 +268,10 @@ static int eval_histogram_quantile(evalctx *c, const ast *n, qval *out)
         if (parse_le(lab_get(in.vec.s[k].lab, "le"), &ub[k]))
             continue;
         keys[k] = lab_del(c, in.vec.s[k].lab, &le, 0);
-        size_t before = groups.n;
         vser *g = outvec_get(&og, keys[k]);
         if (!g)
             return c->e->code;
         grp[k] = (size_t)(g - groups.s);
-        (void)before;
     }
     ng = groups.n;
     /* output series: group labels without name and le */
@@ -442,14 +440,7 @@ static int eval_label_replace(evalctx *c, const ast *n, qval *out)
                 mem_copy(copy, res.p, res.n);
             nl = lab_set(c, lab, dst, slice_make(copy, res.n));
         }
-        vser *s = outvec_get(&o, nl);
-        if (!s) {
-            rc = c->e->code;
-            break;
-        }
-        for (size_t i = 0; i < c->nsteps && !rc; i++)
-            if (bit_get(in.vec.s[k].bits, i))
-                rc = outvec_put(&o, s, i, in.vec.s[k].v[i]);
+        rc = outvec_copy(&o, nl, &in.vec.s[k]);
     }
     buf_free(&res);
     if (md)
@@ -497,14 +488,7 @@ static int eval_label_join(evalctx *c, const ast *n, qval *out)
         }
         if (res.n)
             mem_copy(copy, res.p, res.n);
-        vser *s = outvec_get(&o, lab_set(c, lab, dst, slice_make(copy, res.n)));
-        if (!s) {
-            rc = c->e->code;
-            break;
-        }
-        for (size_t i = 0; i < c->nsteps && !rc; i++)
-            if (bit_get(in.vec.s[k].bits, i))
-                rc = outvec_put(&o, s, i, in.vec.s[k].v[i]);
+        rc = outvec_copy(&o, lab_set(c, lab, dst, slice_make(copy, res.n)), &in.vec.s[k]);
     }
     buf_free(&res);
     return rc;

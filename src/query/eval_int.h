@@ -135,6 +135,8 @@ typedef struct outvec {
 int outvec_init(outvec *o, evalctx *c, vvec *v, size_t hint);
 /* The series with labels lab (copied into the arena if new). */
 vser *outvec_get(outvec *o, slice lab);
+/* Every point of `in`, unchanged, under labels lab. */
+int outvec_copy(outvec *o, slice lab, const vser *in);
 /* Sets the value at step i; error on a second value at the same step. */
 int outvec_put(outvec *o, vser *s, size_t i, double v);
 

@@ -83,6 +83,27 @@ struct store {
 void *store_writer_main(void *arg);
 int store_wal_apply(void *ctx, uint64_t seq, slice rec); /* replay callback */
 
+/* Shared by store_compact.c and store_parts.c: writing parts into LMDB. */
+typedef struct tsdb_put_ctx {
+    MDB_txn *txn;
+    MDB_dbi dbi;
+} tsdb_put_ctx;
+int tsdb_put_cb(void *ctx, slice key, slice val); /* bw_put_fn into txn/dbi */
+int tsdb_put_u64(store *s, MDB_txn *txn, const char *key, uint64_t v); /* db_meta */
+void tsdb_part_key(uint8_t out[12], int64_t window, uint32_t gen);
+int tsdb_cmp_part(const void *a, const void *b); /* (window, gen) order */
+int tsdb_parts_add(store *s, const part_meta *m);  /* append to s->parts */
+/* A series in block order: metric name, then labels. */
+typedef struct sortent {
+    uint32_t id;
+    slice name, labels;
+} sortent;
+int tsdb_cmp_sortent(const void *a, const void *b);
+
+/* store_parts.c */
+int store_merge_windows(store *s, int64_t keep, err_ctx *e); /* all windows with >1 part except keep */
+void store_run_retention(store *s);
+
 /* store_compact.c */
 void *store_compactor_main(void *arg);
 int store_compact(store *s, err_ctx *e);

@@ -196,10 +196,6 @@ int store_read(store_reader *r, uint32_t id, int64_t mint, int64_t maxt, samples
     return rc ? err_set(e, rc, "reading the head of series %u failed", id) : 0;
 }
 
-typedef struct within_ctx {
-    idvec v;
-} within_ctx;
-
 static int build_within(store_reader *r, const uint32_t *ids, size_t nids, int64_t mint, int64_t maxt, idvec *v)
 {
     if (ids) {

@@ -2,6 +2,7 @@
  * WAL, then into the head.  See store.h for the durability contract. */
 #include "util/mem.h"
 #include "store/store_int.h"
+#include "util/timeparse.h"
 #include "util/tls.h"
 #include "util/varint.h"
 
@@ -40,13 +41,6 @@ typedef struct wstate {
     size_t *tab; /* open addressing over nv indexes + 1 */
     size_t tab_cap;
 } wstate;
-
-static int64_t wall_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 size_t store_resolve(store *s, store_series_in *in, size_t n)
 {
@@ -109,7 +103,7 @@ int store_write(store *s, store_series_in *in, size_t n, store_write_result *res
     for (size_t i = 0; i < n; i++)
         r.bytes += in[i].n * 16 + in[i].labels.n + 16;
     /* encode the WAL part of known series here, in parallel with other requests */
-    r.min_t = s->o.retention_days > 0 ? wall_ms() - (int64_t)s->o.retention_days * 86400000 : MIN_TIME;
+    r.min_t = s->o.retention_days > 0 ? now_ms() - (int64_t)s->o.retention_days * 86400000 : MIN_TIME;
     int oom = 0;
     buf *part = tls_buf(TLS_STORE_PART); /* the caller's; lives until we return */
     if (!part)
