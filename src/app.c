@@ -1,26 +1,44 @@
 /* app.c - wiring: the route table, the store, the server, loupe's own metrics. */
 #include "app.h"
 #include "revision.h" /* generated at build time: LOUPE_REVISION */
+#include "ingest/otlp_http.h"
 #include "ingest/rw_handler.h"
+#include "query/jaeger_api.h"
+#include "query/llm_api.h"
 #include "query/meta_api.h"
 #include "query/prom_api.h"
+#include "server/grpc.h"
 #include "server/http.h"
+#include "store/records.h"
 #include "store/store.h"
 #include "util/log.h"
 #include "util/metrics.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+extern const unsigned char loupe_default_pricing[];
+extern const size_t loupe_default_pricing_len;
+
 struct app {
     loupe_config cfg;
     store *st;
+    records *rec;
+    pricing *prices;
+    derived *der;
+    otlp_metrics_conv *mconv;
     http_server *http;
+    grpc_server *grpc;
     int ready;
     rw_handler_ctx rw;
     meta_api_ctx meta;
     prom_api_ctx prom;
+    otlp_export_ctx otlp;
+    otlp_http_ctx otlp_sig[3]; /* traces, metrics, logs */
+    jaeger_api_ctx jaeger;
+    llm_api_ctx llm;
 };
 
 /* A route whose handler needs the stores: 503 until they are open. */
@@ -30,7 +48,7 @@ typedef struct gate {
     void *ctx;
 } gate;
 
-#define MAX_ROUTES 32
+#define MAX_ROUTES 64
 static gate g_gates[MAX_ROUTES];
 static size_t g_ngates;
 
@@ -74,6 +92,8 @@ static int h_flush(void *ctx, http_req *req, http_resp *resp)
     (void)req;
     err_ctx e = { 0 };
     int rc = store_flush(a->st, &e);
+    if (!rc)
+        rc = records_flush(a->rec, &e);
     if (rc)
         return http_resp_prom_error(resp, http_status_for(rc), "internal", e.msg);
     resp->content_type = "application/json";
@@ -108,6 +128,24 @@ static void collect_store(void *ctx)
     metrics_set("loupe_block_cache_hits_total", NULL, (double)s.cache_hits);
     metrics_set("loupe_block_cache_misses_total", NULL, (double)s.cache_misses);
     metrics_set("loupe_index_bytes", NULL, (double)s.index_bytes);
+
+    records_stats r;
+    records_get_stats(a->rec, &r);
+    metrics_set("loupe_records", "kind=\"span\"", (double)r.spans);
+    metrics_set("loupe_records", "kind=\"llm_call\"", (double)r.calls);
+    metrics_set("loupe_records", "kind=\"log\"", (double)r.logs);
+    metrics_set("loupe_records", "kind=\"blob\"", (double)r.blobs);
+    metrics_set("loupe_records_blob_bytes", "form=\"compressed\"", (double)r.blob_bytes);
+    metrics_set("loupe_records_blob_bytes", "form=\"raw\"", (double)r.blob_raw_bytes);
+    metrics_set("loupe_store_disk_bytes", "store=\"records\"", (double)r.db_file_bytes);
+    metrics_set("loupe_store_disk_bytes", "store=\"records_wal\"", (double)r.wal_file_bytes);
+    metrics_set("loupe_records_commits_total", NULL, (double)r.commits);
+    metrics_set("loupe_records_commit_duration_seconds_total", NULL, (double)r.commit_ns / 1e9);
+
+    derived_stats d;
+    derived_get_stats(a->der, &d);
+    metrics_set("loupe_derived_series", NULL, (double)d.series);
+    metrics_set("loupe_derived_series_dropped_total", NULL, (double)d.dropped);
 }
 
 static void declare_metrics(void)
@@ -133,9 +171,97 @@ static void declare_metrics(void)
     metrics_declare("loupe_block_cache_hits_total", METRIC_COUNTER, "Block cache hits.");
     metrics_declare("loupe_block_cache_misses_total", METRIC_COUNTER, "Block cache misses.");
     metrics_declare("loupe_index_bytes", METRIC_GAUGE, "Memory held by the series index.");
+    metrics_declare("loupe_records", METRIC_GAUGE, "Rows in the records store, by kind.");
+    metrics_declare("loupe_records_blob_bytes", METRIC_GAUGE,
+                    "Distinct prompt / completion / attribute texts in the records store, compressed and raw.");
+    metrics_declare("loupe_records_commits_total", METRIC_COUNTER, "Group commits of the records store.");
+    metrics_declare("loupe_records_commit_duration_seconds_total", METRIC_COUNTER,
+                    "Time spent in records store commits.");
+    metrics_declare("loupe_derived_series", METRIC_GAUGE, "Series derived from LLM calls, kept in memory.");
+    metrics_declare("loupe_derived_series_dropped_total", METRIC_COUNTER,
+                    "Derived series not created because the limit of series in memory was reached.");
+}
+
+/* OTLP/gRPC Export: the same path as OTLP/HTTP protobuf. */
+static int grpc_export(void *ctx, slice request, buf *response, grpc_status *st)
+{
+    gate *g = ctx;
+    otlp_http_ctx *oc = g->ctx;
+    if (!__atomic_load_n(&g->a->ready, __ATOMIC_ACQUIRE)) {
+        st->code = GRPC_UNAVAILABLE;
+        snprintf(st->message, sizeof st->message, "loupe is starting: the stores are not open yet");
+        return 0;
+    }
+    otlp_result r;
+    otlp_export(oc->x, oc->signal, OTLP_FMT_PROTOBUF, request, &r);
+    if (r.code) {
+        st->code = grpc_code_for(r.code);
+        snprintf(st->message, sizeof st->message, "%s", r.msg);
+        return 0;
+    }
+    return otlp_response_body(oc->signal, OTLP_FMT_PROTOBUF, &r, response);
 }
 
 static int is_off(const char *addr) { return !addr || !*addr || !strcmp(addr, "off"); }
+
+/* Frees whatever app_start got to; the servers must be stopped first. */
+static void app_teardown(app *a)
+{
+    http_server_stop(a->http);
+    grpc_server_stop(a->grpc);
+    records_close(a->rec);
+    derived_destroy(a->der);
+    store_close(a->st);
+    otlp_metrics_conv_destroy(a->mconv);
+    pricing_destroy(a->prices);
+    free(a);
+}
+
+/* The price table (built-in, or --pricing-file, extended by the config
+ * file's "pricing" section), the GenAI options and the OTLP limits. */
+static int setup_otlp(app *a, const loupe_config *cfg, err_ctx *e)
+{
+    int rc = 0;
+    buf file = BUF_INIT;
+    slice table = slice_make(loupe_default_pricing, loupe_default_pricing_len);
+    if (cfg->pricing_file && *cfg->pricing_file) {
+        FILE *f = fopen(cfg->pricing_file, "rb");
+        if (!f)
+            return err_set(e, LOUPE_EINVAL, "cannot open the pricing file %s", cfg->pricing_file);
+        char chunk[65536];
+        size_t k;
+        while ((k = fread(chunk, 1, sizeof chunk, f)) > 0 && !rc)
+            rc = buf_append(&file, chunk, k);
+        fclose(f);
+        if (rc)
+            return err_set(e, LOUPE_ENOMEM, "out of memory");
+        table = buf_slice(&file);
+    }
+    const cJSON *override = cfg->json ? cJSON_GetObjectItemCaseSensitive((const cJSON *)cfg->json, "pricing") : NULL;
+    rc = pricing_create(table, override, &a->prices, e);
+    buf_free(&file);
+    if (rc)
+        return rc;
+    otlp_metrics_conv_opts mo;
+    otlp_metrics_conv_opts_default(&mo);
+    if (otlp_metrics_conv_create(&mo, &a->mconv))
+        return err_set(e, LOUPE_ENOMEM, "out of memory");
+
+    otlp_export_ctx *x = &a->otlp;
+    x->prices = a->prices;
+    x->mconv = a->mconv;
+    genai_opts_default(&x->genai);
+    x->genai.route_attr = cfg->route_attribute;
+    otlp_limits_default(&x->limits);
+    x->limits.max_value_bytes = (size_t)cfg->max_attr_value_bytes;
+    x->label_limits.max_labels = (size_t)cfg->max_labels_per_series;
+    x->label_limits.max_name_len = (size_t)cfg->max_label_name_length;
+    x->label_limits.max_value_len = (size_t)cfg->max_label_value_length;
+    x->max_decompressed = (size_t)cfg->max_decompressed_bytes;
+    for (int i = 0; i < 3; i++)
+        a->otlp_sig[i] = (otlp_http_ctx){ x, i };
+    return 0;
+}
 
 int app_start(const loupe_config *cfg, app **out, err_ctx *e)
 {
@@ -159,6 +285,12 @@ int app_start(const loupe_config *cfg, app **out, err_ctx *e)
     metrics_declare("loupe_promql_query_seconds_total", METRIC_COUNTER, "Time spent answering PromQL queries.");
     a->meta.version = LOUPE_VERSION;
     a->meta.revision = LOUPE_REVISION;
+    otlp_export_init_metrics();
+    int rc = 0;
+    if ((rc = setup_otlp(a, cfg, e))) {
+        app_teardown(a);
+        return rc;
+    }
 
     size_t max_body = (size_t)cfg->max_request_bytes;
     struct {
@@ -187,6 +319,24 @@ int app_start(const loupe_config *cfg, app **out, err_ctx *e)
         { "GET", "/api/v1/targets", 0, 0, api_static, "{\"activeTargets\":[],\"droppedTargets\":[]}", NULL },
         { "GET", "/api/v1/status/flags", 0, 0, api_static, "{\"query.lookback-delta\":\"5m\"}", NULL },
         { "GET", "/api/v1/status/runtimeinfo", 0, 0, api_static, "{\"storageRetention\":\"see loupe --help\"}", NULL },
+        /* OTLP/HTTP, and the same under Langfuse's path so Langfuse-configured SDKs work unchanged */
+        { "POST", "/v1/traces", 0, 1, otlp_http_handle, &a->otlp_sig[OTLP_TRACES], NULL },
+        { "POST", "/v1/metrics", 0, 1, otlp_http_handle, &a->otlp_sig[OTLP_METRICS], NULL },
+        { "POST", "/v1/logs", 0, 1, otlp_http_handle, &a->otlp_sig[OTLP_LOGS], NULL },
+        { "POST", "/api/public/otel/v1/traces", 0, 1, otlp_http_handle, &a->otlp_sig[OTLP_TRACES], NULL },
+        { "POST", "/api/public/otel/v1/metrics", 0, 1, otlp_http_handle, &a->otlp_sig[OTLP_METRICS], NULL },
+        { "POST", "/api/public/otel/v1/logs", 0, 1, otlp_http_handle, &a->otlp_sig[OTLP_LOGS], NULL },
+        /* Jaeger query API (Grafana's Jaeger data source) */
+        { "GET", "/api/services", 0, 1, jaeger_services, &a->jaeger, NULL },
+        { "GET", "/api/services/", 1, 1, jaeger_operations, &a->jaeger, "/api/services/:service/operations" },
+        { "GET", "/api/operations", 0, 1, jaeger_operations_v2, &a->jaeger, NULL },
+        { "GET", "/api/traces", 0, 1, jaeger_find_traces, &a->jaeger, NULL },
+        { "GET", "/api/traces/", 1, 1, jaeger_trace, &a->jaeger, "/api/traces/:id" },
+        { "GET", "/api/dependencies", 0, 1, jaeger_dependencies, &a->jaeger, NULL },
+        /* LLM calls */
+        { "GET", "/api/v1/llm/calls", 0, 1, llm_calls, &a->llm, NULL },
+        { "GET", "/api/v1/llm/calls/", 1, 1, llm_call, &a->llm, "/api/v1/llm/calls/:id" },
+        { "GET", "/api/v1/llm/top", 0, 1, llm_top, &a->llm, NULL },
     };
     size_t n = sizeof table / sizeof table[0];
     route routes[MAX_ROUTES];
@@ -219,10 +369,31 @@ int app_start(const loupe_config *cfg, app **out, err_ctx *e)
         ho.listen[nl++] = cfg->otlp_http;
     ho.threads = (int)cfg->http_threads;
     ho.max_body = max_body;
-    int rc = 0;
     if (nl && (rc = http_server_start(&ho, routes, n, &a->http, e))) {
-        free(a);
+        app_teardown(a);
         return rc;
+    }
+    if (!is_off(cfg->otlp_grpc)) {
+        static const char *const paths[3] = {
+            "/opentelemetry.proto.collector.trace.v1.TraceService/Export",
+            "/opentelemetry.proto.collector.metrics.v1.MetricsService/Export",
+            "/opentelemetry.proto.collector.logs.v1.LogsService/Export",
+        };
+        grpc_method gm[3];
+        for (int i = 0; i < 3; i++) {
+            gate *g = &g_gates[g_ngates++];
+            *g = (gate){ a, NULL, &a->otlp_sig[i] };
+            gm[i] = (grpc_method){ paths[i], grpc_export, g, max_body };
+        }
+        grpc_server_opts go;
+        memset(&go, 0, sizeof go);
+        go.listen = cfg->otlp_grpc;
+        go.max_message = max_body;
+        go.max_decompressed = (size_t)cfg->max_decompressed_bytes;
+        if ((rc = grpc_server_start(&go, gm, 3, &a->grpc, e))) {
+            app_teardown(a);
+            return rc;
+        }
     }
 
     store_opts so;
@@ -233,10 +404,28 @@ int app_start(const loupe_config *cfg, app **out, err_ctx *e)
     so.head_max_bytes = (size_t)cfg->head_max_bytes;
     so.cache_bytes = (size_t)cfg->cache_bytes;
     if ((rc = store_open(&so, &a->st, e))) {
-        http_server_stop(a->http);
-        free(a);
+        app_teardown(a);
         return rc;
     }
+    records_opts ro;
+    records_opts_default(&ro);
+    ro.dir = cfg->data;
+    ro.retention_days = (int)cfg->retention_days;
+    if ((rc = records_open(&ro, &a->rec, e))) {
+        app_teardown(a);
+        return rc;
+    }
+    derived_opts dop;
+    derived_opts_default(&dop);
+    if (!(a->der = derived_create(a->st, &dop))) {
+        app_teardown(a);
+        return err_set(e, LOUPE_ENOMEM, "out of memory");
+    }
+    a->otlp.st = a->st;
+    a->otlp.rec = a->rec;
+    a->otlp.der = a->der;
+    a->jaeger.rec = a->rec;
+    a->llm.rec = a->rec;
     a->rw.st = a->st;
     a->prom.st = a->st;
     a->meta.st = a->st;
@@ -251,7 +440,9 @@ void app_stop(app *a)
     if (!a)
         return;
     http_server_stop(a->http);
+    grpc_server_stop(a->grpc);
+    a->http = NULL;
+    a->grpc = NULL;
     __atomic_store_n(&a->ready, 0, __ATOMIC_RELEASE);
-    store_close(a->st);
-    free(a);
+    app_teardown(a);
 }

@@ -48,6 +48,12 @@ static const opt_def OPTS[] = {
     { "max_label_value_length", OPT_INT, "16384", O(max_label_value_length), "bytes of a label value" },
     { "http_threads", OPT_INT, "16", O(http_threads), "HTTP worker threads" },
     { "query_timeout", OPT_DURATION, "2m", O(query_timeout_ms), "longest a query may run" },
+    { "route_attribute", OPT_STR, "llm.route", O(route_attribute),
+      "span attribute naming an LLM call's route (cloud, local, ...); else derived from the provider" },
+    { "pricing_file", OPT_STR, "", O(pricing_file),
+      "JSON price table replacing the built-in one (the config file's \"pricing\" section extends either)" },
+    { "max_attribute_value_length", OPT_BYTES, "1MiB", O(max_attr_value_bytes),
+      "bytes of one OTLP attribute value (prompts included)" },
     { "query_max_samples", OPT_INT, "50000000", O(query_max_samples),
       "samples a query may hold in memory at once" },
 };

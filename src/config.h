@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 typedef struct loupe_config {
-    char *data, *http, *otlp_http, *otlp_grpc, *config, *log_level;
+    char *data, *http, *otlp_http, *otlp_grpc, *config, *log_level, *route_attribute, *pricing_file;
     int64_t retention_days;
     int64_t sync_interval_ms;
     int64_t head_max_bytes;
@@ -25,6 +25,7 @@ typedef struct loupe_config {
     int64_t http_threads;
     int64_t query_timeout_ms;
     int64_t query_max_samples;
+    int64_t max_attr_value_bytes;
     void *json; /* the parsed config file (cJSON*), or NULL; for sections such as pricing */
 } loupe_config;
 

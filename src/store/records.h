@@ -120,6 +120,12 @@ int records_write(records *r, const rec_batch *b, rec_write_result *res, err_ctx
  * (WAL checkpoint); returns when done. */
 int records_flush(records *r, err_ctx *e);
 
+/* Runs a retention pass now, as if the clock read now_ns (0: the real
+ * clock), and returns when it is done; a no-op when retention_days is 0.
+ * The writer thread also runs one at open and every 10 minutes, in small
+ * transactions between writes.  For tests and admin requests. */
+int records_retain(records *r, int64_t now_ns, err_ctx *e);
+
 /* ------------------------------------------------------------ LLM calls */
 
 typedef struct rec_call_query {

@@ -1,0 +1,715 @@
+/* records_calls.c - reading LLM calls: the filtered, full-text searchable,
+ * cursor-paged list (records_calls), one call in full (records_call_get)
+ * and top-N aggregations (records_top).
+ *
+ * Full-text plan: each q group (word, CJK run, phrase) gets the set of
+ * blobs holding its tokens from FTS5 (detail=none: presence only).  If one
+ * group is rare (its blobs are used by fewer than TERM_CALLS calls), the
+ * calls using those blobs are the candidates, checked against the filters
+ * by id and sorted.  Otherwise the calls are scanned newest first through
+ * the filters' index and checked one by one, within a work budget (a page
+ * may then come back short, with a cursor to go on).  Either way a call
+ * matches when every group is in some blob of the call (groups may be in
+ * different blobs); phrases, CJK runs and very common words are verified on
+ * the decompressed text. */
+#include "util/mem.h"
+#include "store/records_int.h"
+#include "util/varint.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define TERM_CALLS 4096    /* a group used by fewer calls drives the search */
+#define COMMON_BLOBS 20000 /* a group in more blobs is verified on text instead */
+#define SCAN_BUDGET 60000  /* work units per page when scanning (a row 1, a text check 20) */
+#define PREVIEW_CHARS 200
+#define MAX_TEXTS 64
+
+#define CALL_COLS                                                                                                    \
+    "id, start_ns, dur_ns, trace_id, span_id, service, user_id, session_id, provider, model, route, template,"      \
+    " status, error, finish, in_tok, out_tok, cached_tok, cwrite_tok, reason_tok, cost, cost_src, latency, ttft,"  \
+    " prompt, completion, messages, sblobs"
+enum { K_ID, K_START, K_DUR, K_TRACE, K_SPAN, K_DICT0, K_STATUS = 12, K_ERROR, K_FINISH, K_TOK0, K_COST = 20,
+       K_COST_SRC, K_LATENCY, K_TTFT, K_PROMPT, K_COMPLETION, K_MESSAGES, K_SBLOBS };
+
+/* ------------------------------------------------------------ cursor */
+
+static void cursor_put(buf *out, int64_t start, int64_t id)
+{
+    out->n = 0;
+    buf_printf(out, "%016llx%016llx", (unsigned long long)start, (unsigned long long)id);
+}
+
+static int cursor_get(slice s, int64_t *start, int64_t *id)
+{
+    if (s.n != 32)
+        return -1;
+    uint64_t v[2] = { 0, 0 };
+    for (size_t i = 0; i < 32; i++) {
+        uint8_t c = s.p[i];
+        int h = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+        if (h < 0)
+            return -1;
+        v[i / 16] = v[i / 16] << 4 | (uint64_t)h;
+    }
+    *start = (int64_t)v[0];
+    *id = (int64_t)v[1];
+    return *id > 0 ? 0 : -1;
+}
+
+/* ------------------------------------------------------------ rows */
+
+typedef struct rowbufs {
+    buf err, prompt, completion, messages, attrs, pp, cp, snip, texts;
+    uint32_t hl[REC_SNIPPET_HL][2];
+} rowbufs;
+
+static void rowbufs_free(rowbufs *b)
+{
+    buf *all[] = { &b->err, &b->prompt, &b->completion, &b->messages, &b->attrs, &b->pp, &b->cp, &b->snip, &b->texts };
+    for (size_t i = 0; i < sizeof all / sizeof *all; i++)
+        buf_free(all[i]);
+}
+
+static int col_preview(rconn *c, sqlite3_stmt *st, int col, buf *out)
+{
+    out->n = 0;
+    if (sqlite3_column_type(st, col) == SQLITE_NULL)
+        return 0;
+    slice v = slice_make(sqlite3_column_blob(st, col), (size_t)sqlite3_column_bytes(st, col));
+    int rc = rec_field_preview(v, rconn_blob, c, &c->sc, out);
+    if (rc)
+        return rc;
+    out->n = rec_utf8_prefix(out->p, out->n, PREVIEW_CHARS);
+    return 0;
+}
+
+/* Decodes the searchable blobs named by an sblobs column into b->texts;
+ * their slices into tv[]. */
+static int call_texts(rconn *c, slice sblobs, rowbufs *b, slice *tv, size_t *ntv)
+{
+    size_t off[MAX_TEXTS + 1];
+    size_t n = 0;
+    const uint8_t *p = sblobs.p, *end = sblobs.p + sblobs.n;
+    uint64_t id;
+    b->texts.n = 0;
+    off[0] = 0;
+    while (p && p < end && n < MAX_TEXTS && !varint_get(&p, end, &id)) {
+        int rc = rconn_blob(c, id, &b->texts);
+        if (rc)
+            return rc;
+        off[++n] = b->texts.n;
+    }
+    for (size_t i = 0; i < n; i++)
+        tv[i] = slice_make(b->texts.p + off[i], off[i + 1] - off[i]);
+    *ntv = n;
+    return 0;
+}
+
+/* Fills and hands out one row of CALL_COLS (full: with prompt, completion,
+ * messages and the span's attributes). */
+static int emit_row(rconn *c, sqlite3_stmt *st, int full, const rec_query *pq, rowbufs *b, rec_call_fn fn, void *ctx,
+                    err_ctx *e)
+{
+    rec_call_row row;
+    memset(&row, 0, sizeof row);
+    rec_call *k = &row.c;
+    row.id = sqlite3_column_int64(st, K_ID);
+    k->start_ns = sqlite3_column_int64(st, K_START);
+    k->end_ns = (int64_t)((uint64_t)k->start_ns + (uint64_t)sqlite3_column_int64(st, K_DUR));
+    if (sqlite3_column_bytes(st, K_TRACE) == 16)
+        memcpy(k->trace_id, sqlite3_column_blob(st, K_TRACE), 16);
+    if (sqlite3_column_bytes(st, K_SPAN) == 8)
+        memcpy(k->span_id, sqlite3_column_blob(st, K_SPAN), 8);
+    slice *names[8] = { &k->service, &k->user_id, &k->session_id, &k->provider, &k->model, &k->route,
+                        &k->template_name, &k->finish_reason };
+    int rc;
+    for (int i = 0; i < 8; i++) {
+        int col = i < 7 ? K_DICT0 + i : K_FINISH;
+        if (sqlite3_column_type(st, col) != SQLITE_NULL &&
+            (rc = rconn_dict_str(c, sqlite3_column_int64(st, col), names[i], e)))
+            return rc;
+    }
+    k->status = sqlite3_column_int(st, K_STATUS);
+    int64_t *toks[5] = { &k->input_tokens, &k->output_tokens, &k->cached_input_tokens, &k->cache_write_tokens,
+                         &k->reasoning_tokens };
+    for (int i = 0; i < 5; i++)
+        *toks[i] = sqlite3_column_type(st, K_TOK0 + i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, K_TOK0 + i);
+    double *reals[3] = { &k->cost_usd, &k->latency_ms, &k->ttft_ms };
+    int rcols[3] = { K_COST, K_LATENCY, K_TTFT };
+    for (int i = 0; i < 3; i++)
+        *reals[i] = sqlite3_column_type(st, rcols[i]) == SQLITE_NULL ? NAN : sqlite3_column_double(st, rcols[i]);
+    k->cost_source = sqlite3_column_int(st, K_COST_SRC);
+    b->err.n = 0;
+    if ((rc = rconn_field(c, st, K_ERROR, &b->err, e)))
+        return rc;
+    k->error = buf_slice(&b->err);
+    if ((rc = col_preview(c, st, K_PROMPT, &b->pp)) || (rc = col_preview(c, st, K_COMPLETION, &b->cp)))
+        return err_set(e, rc, "records: reading a preview");
+    row.prompt_preview = buf_slice(&b->pp);
+    row.completion_preview = buf_slice(&b->cp);
+    if (pq) {
+        slice tv[MAX_TEXTS];
+        size_t ntv = 0, nhl = 0;
+        slice sb = slice_make(sqlite3_column_blob(st, K_SBLOBS), (size_t)sqlite3_column_bytes(st, K_SBLOBS));
+        if ((rc = call_texts(c, sb, b, tv, &ntv)) || (rc = rec_snippet(pq, tv, ntv, &b->snip, b->hl, &nhl)))
+            return err_set(e, rc, "records: making a snippet");
+        row.snippet = buf_slice(&b->snip);
+        row.highlights = (const uint32_t(*)[2])b->hl;
+        row.nhighlights = nhl;
+    }
+    if (full) {
+        b->prompt.n = b->completion.n = b->messages.n = b->attrs.n = 0;
+        if ((rc = rconn_field(c, st, K_PROMPT, &b->prompt, e)) ||
+            (rc = rconn_field(c, st, K_COMPLETION, &b->completion, e)) ||
+            (rc = rconn_field(c, st, K_MESSAGES, &b->messages, e)))
+            return rc;
+        k->prompt = buf_slice(&b->prompt);
+        k->completion = buf_slice(&b->completion);
+        k->messages_json = buf_slice(&b->messages);
+        sqlite3_stmt *as = rconn_stmt(c, "SELECT attrs FROM spans WHERE trace_id=?1 AND span_id=?2", e);
+        if (!as)
+            return e->code;
+        sqlite3_bind_blob(as, 1, k->trace_id, 16, SQLITE_STATIC);
+        sqlite3_bind_blob(as, 2, k->span_id, 8, SQLITE_STATIC);
+        if (sqlite3_step(as) == SQLITE_ROW)
+            rc = rconn_field(c, as, 0, &b->attrs, e);
+        sqlite3_reset(as);
+        if (rc)
+            return rc;
+        row.attrs_json = buf_slice(&b->attrs);
+    }
+    return fn(ctx, &row);
+}
+
+/* ------------------------------------------------------------ list */
+
+typedef struct qgrp {
+    int64_t *ids; /* blobs holding the group, ascending */
+    size_t n;
+    int common;   /* too many blobs: checked on text */
+    size_t est;   /* calls using those blobs, capped at TERM_CALLS */
+} qgrp;
+
+typedef struct cand {
+    int64_t start, id;
+} cand;
+
+typedef struct lq {
+    records *r;
+    rconn *c;
+    const rec_call_query *q;
+    rec_query pq;
+    int has_q;
+    qgrp g[REC_Q_GROUPS];
+    int64_t dict[7];
+    char where[1024];
+    rowbufs b;
+    err_ctx *e;
+} lq;
+
+static int by_time_desc(const void *a, const void *b)
+{
+    const cand *x = a, *y = b;
+    if (x->start != y->start)
+        return x->start > y->start ? -1 : 1;
+    return x->id > y->id ? -1 : x->id < y->id;
+}
+
+static int cmp_i64(const void *a, const void *b)
+{
+    int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Binds the filter parameters (numbers fixed, see build_where). */
+static void bind_filters(lq *L, sqlite3_stmt *st, int64_t cur_start, int64_t cur_id)
+{
+    const rec_call_query *q = L->q;
+    for (int i = 0; i < 7; i++)
+        if (L->dict[i])
+            sqlite3_bind_int64(st, 1 + i, L->dict[i]);
+    if (q->has_trace_id)
+        sqlite3_bind_blob(st, 8, q->trace_id, 16, SQLITE_STATIC);
+    sqlite3_bind_int(st, 9, q->status);
+    sqlite3_bind_int64(st, 10, q->start_ns);
+    sqlite3_bind_int64(st, 11, q->end_ns ? q->end_ns : INT64_MAX);
+    if (!isnan(q->min_cost))
+        sqlite3_bind_double(st, 12, q->min_cost);
+    if (!isnan(q->max_cost))
+        sqlite3_bind_double(st, 13, q->max_cost);
+    sqlite3_bind_int64(st, 14, cur_start);
+    sqlite3_bind_int64(st, 15, cur_id);
+}
+
+static void build_where(lq *L, int cursor)
+{
+    static const char *const cols[7] = { "user_id", "session_id", "service", "model", "route", "provider", "template" };
+    const rec_call_query *q = L->q;
+    size_t n = 0;
+    char *w = L->where;
+    n += (size_t)snprintf(w + n, sizeof L->where - n, "start_ns >= ?10 AND start_ns <= ?11");
+    for (int i = 0; i < 7; i++)
+        if (L->dict[i])
+            n += (size_t)snprintf(w + n, sizeof L->where - n, " AND %s = ?%d", cols[i], i + 1);
+    if (q->has_trace_id)
+        n += (size_t)snprintf(w + n, sizeof L->where - n, " AND trace_id = ?8");
+    if (q->status)
+        n += (size_t)snprintf(w + n, sizeof L->where - n, " AND status = ?9");
+    if (!isnan(q->min_cost))
+        n += (size_t)snprintf(w + n, sizeof L->where - n, " AND cost >= ?12");
+    if (!isnan(q->max_cost))
+        n += (size_t)snprintf(w + n, sizeof L->where - n, " AND cost <= ?13");
+    if (cursor)
+        snprintf(w + n, sizeof L->where - n, " AND (start_ns, id) < (?14, ?15)");
+}
+
+/* Blob sets of the q groups, and how many calls use them. */
+static int load_groups(lq *L)
+{
+    buf expr = BUF_INIT;
+    int rc = 0;
+    for (size_t gi = 0; gi < L->pq.ng && !rc; gi++) {
+        qgrp *g = &L->g[gi];
+        if ((rc = rec_query_fts(&L->pq, gi, &expr))) {
+            err_set(L->e, rc, "out of memory");
+            break;
+        }
+        sqlite3_stmt *st = rconn_stmt(L->c, "SELECT rowid FROM fts WHERE fts MATCH ?1 LIMIT ?2", L->e);
+        if (!st) {
+            rc = L->e->code;
+            break;
+        }
+        sqlite3_bind_text(st, 1, (const char *)expr.p, (int)expr.n, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, COMMON_BLOBS + 1);
+        size_t cap = 0;
+        int src;
+        while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+            if (g->n == cap) {
+                cap = cap ? cap * 2 : 64;
+                int64_t *v = realloc(g->ids, cap * sizeof *v);
+                if (!v) {
+                    rc = err_set(L->e, LOUPE_ENOMEM, "out of memory");
+                    break;
+                }
+                g->ids = v;
+            }
+            g->ids[g->n++] = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_reset(st);
+        if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
+            rc = err_set(L->e, LOUPE_EIO, "records: full-text query: %s", sqlite3_errmsg(L->c->db));
+        if (rc)
+            break;
+        if (g->n > COMMON_BLOBS) {
+            g->common = 1;
+            g->est = TERM_CALLS;
+            continue;
+        }
+        qsort(g->ids, g->n, sizeof *g->ids, cmp_i64);
+        if (!(st = rconn_stmt(L->c, "SELECT count(*) FROM (SELECT 1 FROM call_blob WHERE blob_id=?1 LIMIT ?2)",
+                              L->e))) {
+            rc = L->e->code;
+            break;
+        }
+        for (size_t k = 0; k < g->n && g->est < TERM_CALLS; k++) {
+            sqlite3_bind_int64(st, 1, g->ids[k]);
+            sqlite3_bind_int(st, 2, TERM_CALLS);
+            if (sqlite3_step(st) == SQLITE_ROW)
+                g->est += (size_t)sqlite3_column_int64(st, 0);
+            sqlite3_reset(st);
+        }
+    }
+    buf_free(&expr);
+    return rc;
+}
+
+static int has_id(const qgrp *g, int64_t id)
+{
+    size_t lo = 0, hi = g->n;
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        if (g->ids[mid] < id)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < g->n && g->ids[lo] == id;
+}
+
+/* Fast check: every rare group has one of its blobs in the call. */
+static int sblobs_ok(const lq *L, slice sb)
+{
+    for (size_t gi = 0; gi < L->pq.ng; gi++) {
+        const qgrp *g = &L->g[gi];
+        if (g->common)
+            continue;
+        const uint8_t *p = sb.p, *end = sb.p + sb.n;
+        uint64_t id;
+        int found = 0;
+        while (!found && p && p < end && !varint_get(&p, end, &id))
+            found = has_id(g, (int64_t)id);
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+/* Slow check on the text, for groups that need it.  1 match, 0 not, <0 error. */
+static int text_ok(lq *L, slice sb, size_t *work)
+{
+    int need = 0;
+    for (size_t gi = 0; gi < L->pq.ng; gi++)
+        need |= L->g[gi].common || L->pq.g[gi].n > 1;
+    if (!need)
+        return 1;
+    slice tv[MAX_TEXTS];
+    size_t ntv = 0;
+    int rc = call_texts(L->c, sb, &L->b, tv, &ntv);
+    if (rc)
+        return err_set(L->e, rc, "records: reading call text");
+    *work += 20;
+    for (size_t gi = 0; gi < L->pq.ng; gi++) {
+        if (!(L->g[gi].common || L->pq.g[gi].n > 1))
+            continue;
+        int found = 0;
+        for (size_t t = 0; t < ntv && !found; t++)
+            found = rec_text_has(&L->pq, gi, tv[t]);
+        if (!found)
+            return 0;
+    }
+    return 1;
+}
+
+/* Candidates from the rarest group: (start, id) of the calls using its
+ * blobs that pass the filters and the other rare groups, newest first. */
+static int term_candidates(lq *L, size_t gi, int cursor, int64_t cs, int64_t cid, cand **out, size_t *nout)
+{
+    qgrp *g = &L->g[gi];
+    int64_t *ids = NULL;
+    size_t n = 0, cap = 0;
+    cand *cv = NULL;
+    size_t nc = 0;
+    int rc = 0;
+    sqlite3_stmt *st = rconn_stmt(L->c, "SELECT call_id FROM call_blob WHERE blob_id=?1", L->e);
+    if (!st)
+        return L->e->code;
+    for (size_t k = 0; k < g->n && !rc; k++) {
+        sqlite3_bind_int64(st, 1, g->ids[k]);
+        while (sqlite3_step(st) == SQLITE_ROW) {
+            if (n == cap) {
+                cap = cap ? cap * 2 : 256;
+                int64_t *v = realloc(ids, cap * sizeof *v);
+                if (!v) {
+                    rc = err_set(L->e, LOUPE_ENOMEM, "out of memory");
+                    break;
+                }
+                ids = v;
+            }
+            ids[n++] = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_reset(st);
+    }
+    if (rc)
+        goto cleanup;
+    qsort(ids, n, sizeof *ids, cmp_i64);
+    build_where(L, cursor);
+    char sql[1400];
+    snprintf(sql, sizeof sql, "SELECT start_ns, sblobs FROM calls WHERE id = ?16 AND %s", L->where);
+    if (!(st = rconn_stmt(L->c, sql, L->e))) {
+        rc = L->e->code;
+        goto cleanup;
+    }
+    bind_filters(L, st, cs, cid);
+    if (n && !(cv = malloc(n * sizeof *cv))) {
+        rc = err_set(L->e, LOUPE_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    for (size_t k = 0; k < n; k++) {
+        if (k && ids[k] == ids[k - 1])
+            continue;
+        sqlite3_bind_int64(st, 16, ids[k]);
+        if (sqlite3_step(st) == SQLITE_ROW) {
+            slice sb = slice_make(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
+            if (sblobs_ok(L, sb))
+                cv[nc++] = (cand){ sqlite3_column_int64(st, 0), ids[k] };
+        }
+        sqlite3_reset(st);
+    }
+    qsort(cv, nc, sizeof *cv, by_time_desc);
+cleanup:
+    free(ids);
+    if (rc) {
+        free(cv);
+        return rc;
+    }
+    *out = cv;
+    *nout = nc;
+    return 0;
+}
+
+/* The ids of the page: up to limit + 1 matching calls (the extra one only
+ * says more follow), or fewer and *stop set where a budget ran out. */
+static int select_page(lq *L, size_t limit, int cursor, int64_t cs, int64_t cid, cand *page, size_t *npage,
+                       cand *stop, int *stopped)
+{
+    int rc = 0;
+    size_t n = 0, work = 0;
+    *stopped = 0;
+    size_t best = SIZE_MAX;
+    for (size_t gi = 0; gi < L->pq.ng; gi++)
+        if (!L->g[gi].common && L->g[gi].est < TERM_CALLS && (best == SIZE_MAX || L->g[gi].est < L->g[best].est))
+            best = gi;
+    if (best != SIZE_MAX) {
+        cand *cv = NULL;
+        size_t nc = 0;
+        if ((rc = term_candidates(L, best, cursor, cs, cid, &cv, &nc)))
+            return rc;
+        sqlite3_stmt *st = rconn_stmt(L->c, "SELECT sblobs FROM calls WHERE id=?1", L->e);
+        for (size_t k = 0; k < nc && n <= limit && st; k++) {
+            sqlite3_bind_int64(st, 1, cv[k].id);
+            int ok = 0;
+            if (sqlite3_step(st) == SQLITE_ROW) {
+                slice sb = slice_make(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
+                ok = text_ok(L, sb, &work);
+            }
+            sqlite3_reset(st);
+            if (ok < 0) {
+                rc = ok;
+                break;
+            }
+            if (ok)
+                page[n++] = cv[k];
+        }
+        if (!st)
+            rc = L->e->code;
+        free(cv);
+        *npage = n;
+        return rc;
+    }
+    /* scan newest first */
+    build_where(L, cursor);
+    char sql[1400];
+    snprintf(sql, sizeof sql, "SELECT id, start_ns, sblobs FROM calls WHERE %s ORDER BY start_ns DESC, id DESC",
+             L->where);
+    sqlite3_stmt *st = rconn_stmt(L->c, sql, L->e);
+    if (!st)
+        return L->e->code;
+    bind_filters(L, st, cs, cid);
+    int src;
+    while (n <= limit && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        cand cd = { sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 0) };
+        slice sb = slice_make(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+        work++;
+        int ok = sblobs_ok(L, sb);
+        if (ok && (ok = text_ok(L, sb, &work)) < 0) {
+            rc = ok;
+            break;
+        }
+        if (ok)
+            page[n++] = cd;
+        if (work >= SCAN_BUDGET && n <= limit) {
+            *stop = cd;
+            *stopped = 1;
+            break;
+        }
+    }
+    sqlite3_reset(st);
+    *npage = n;
+    return rc;
+}
+
+int records_calls(records *r, const rec_call_query *q, rec_call_fn fn, void *ctx, buf *next_cursor, err_ctx *e)
+{
+    next_cursor->n = 0;
+    size_t limit = q->limit == 0 ? 100 : q->limit > 1000 ? 1000 : q->limit;
+    int64_t cs = 0, cid = 0;
+    int cursor = q->cursor.n > 0;
+    if (cursor && cursor_get(q->cursor, &cs, &cid))
+        return err_set(e, LOUPE_EINVAL, "invalid cursor");
+    lq *L = calloc(1, sizeof *L);
+    if (!L)
+        return err_set(e, LOUPE_ENOMEM, "out of memory");
+    L->r = r;
+    L->q = q;
+    L->e = e;
+    int rc = 0;
+    cand *page = NULL;
+    if (q->q.n) {
+        if ((rc = rec_query_parse(q->q, &L->pq, e)))
+            goto cleanup;
+        L->has_q = 1;
+    }
+    L->c = rec_acquire(r);
+    const slice names[7] = { q->user_id, q->session_id, q->service, q->model, q->route, q->provider, q->template_name };
+    for (int i = 0; i < 7; i++) {
+        if (!names[i].n)
+            continue;
+        rc = rconn_dict_id(L->c, names[i], &L->dict[i], e);
+        if (rc == LOUPE_ENOTFOUND) { /* no call has it */
+            rc = 0;
+            goto cleanup;
+        }
+        if (rc)
+            goto cleanup;
+    }
+    if (!(page = malloc((limit + 1) * sizeof *page))) {
+        rc = err_set(e, LOUPE_ENOMEM, "out of memory");
+        goto cleanup;
+    }
+    size_t n = 0;
+    cand stop = { 0, 0 };
+    int stopped = 0;
+    if (L->has_q) {
+        if ((rc = load_groups(L)))
+            goto cleanup;
+        for (size_t gi = 0; gi < L->pq.ng; gi++)
+            if (!L->g[gi].common && L->g[gi].n == 0)
+                goto cleanup; /* a word no text has */
+        if ((rc = select_page(L, limit, cursor, cs, cid, page, &n, &stop, &stopped)))
+            goto cleanup;
+    } else {
+        build_where(L, cursor);
+        char sql[1400];
+        snprintf(sql, sizeof sql, "SELECT id, start_ns FROM calls WHERE %s ORDER BY start_ns DESC, id DESC LIMIT ?16",
+                 L->where);
+        sqlite3_stmt *st = rconn_stmt(L->c, sql, e);
+        if (!st) {
+            rc = e->code;
+            goto cleanup;
+        }
+        bind_filters(L, st, cs, cid);
+        sqlite3_bind_int64(st, 16, (int64_t)limit + 1);
+        int src;
+        while ((src = sqlite3_step(st)) == SQLITE_ROW)
+            page[n++] = (cand){ sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 0) };
+        sqlite3_reset(st);
+        if (src != SQLITE_DONE) {
+            rc = err_set(e, LOUPE_EIO, "records: calls: %s", sqlite3_errmsg(L->c->db));
+            goto cleanup;
+        }
+    }
+    if (n > limit)
+        cursor_put(next_cursor, page[limit - 1].start, page[limit - 1].id);
+    else if (stopped)
+        cursor_put(next_cursor, stop.start, stop.id);
+    sqlite3_stmt *st = rconn_stmt(L->c, "SELECT " CALL_COLS " FROM calls WHERE id=?1", e);
+    if (!st) {
+        rc = e->code;
+        goto cleanup;
+    }
+    for (size_t k = 0; k < n && k < limit && !rc; k++) {
+        sqlite3_bind_int64(st, 1, page[k].id);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            rc = emit_row(L->c, st, 0, L->has_q ? &L->pq : NULL, &L->b, fn, ctx, e);
+        sqlite3_reset(st);
+    }
+cleanup:
+    if (L->c)
+        rec_release(r, L->c);
+    for (size_t gi = 0; gi < REC_Q_GROUPS; gi++)
+        free(L->g[gi].ids);
+    rowbufs_free(&L->b);
+    free(L);
+    free(page);
+    return rc;
+}
+
+int records_call_get(records *r, int64_t id, rec_call_fn fn, void *ctx, err_ctx *e)
+{
+    rconn *c = rec_acquire(r);
+    rowbufs b;
+    memset(&b, 0, sizeof b);
+    int rc;
+    sqlite3_stmt *st = rconn_stmt(c, "SELECT " CALL_COLS " FROM calls WHERE id=?1", e);
+    if (!st) {
+        rc = e->code;
+        goto cleanup;
+    }
+    sqlite3_bind_int64(st, 1, id);
+    int src = sqlite3_step(st);
+    if (src == SQLITE_ROW)
+        rc = emit_row(c, st, 1, NULL, &b, fn, ctx, e);
+    else if (src == SQLITE_DONE)
+        rc = err_set(e, LOUPE_ENOTFOUND, "no call %lld", (long long)id);
+    else
+        rc = err_set(e, LOUPE_EIO, "records: call: %s", sqlite3_errmsg(c->db));
+    sqlite3_reset(st);
+cleanup:
+    rowbufs_free(&b);
+    rec_release(r, c);
+    return rc;
+}
+
+/* ------------------------------------------------------------ top */
+
+int records_top(records *r, rec_top_by by, const char *metric, int64_t start_ns, int64_t end_ns, slice model,
+                slice route, size_t limit, rec_top_fn fn, void *ctx, err_ctx *e)
+{
+    static const char *const cols[] = { [REC_BY_USER] = "user_id", [REC_BY_TEMPLATE] = "template",
+                                        [REC_BY_MODEL] = "model",  [REC_BY_ROUTE] = "route",
+                                        [REC_BY_PROVIDER] = "provider", [REC_BY_SERVICE] = "service" };
+    if ((int)by < 0 || (size_t)by >= sizeof cols / sizeof *cols)
+        return err_set(e, LOUPE_EINVAL, "unknown grouping");
+    const char *order;
+    if (!metric || !strcmp(metric, "cost"))
+        order = "cost";
+    else if (!strcmp(metric, "tokens"))
+        order = "tok";
+    else if (!strcmp(metric, "calls"))
+        order = "n";
+    else
+        return err_set(e, LOUPE_EINVAL, "unknown metric '%s' (cost, tokens or calls)", metric);
+    if (limit == 0 || limit > 10000)
+        limit = limit ? 10000 : 10;
+    rconn *c = rec_acquire(r);
+    int64_t mid = 0, rid = 0;
+    int rc = 0;
+    if (model.n && (rc = rconn_dict_id(c, model, &mid, e)))
+        goto cleanup;
+    if (route.n && (rc = rconn_dict_id(c, route, &rid, e)))
+        goto cleanup;
+    char sql[1024];
+    snprintf(sql, sizeof sql,
+             "SELECT %s AS k, count(*) AS n, sum(status = 2), sum(cost IS NULL), coalesce(sum(in_tok), 0),"
+             " coalesce(sum(out_tok), 0), coalesce(sum(cached_tok), 0), total(cost) AS cost,"
+             " coalesce(sum(in_tok), 0) + coalesce(sum(out_tok), 0) AS tok"
+             " FROM calls WHERE start_ns >= ?1 AND start_ns <= ?2%s%s GROUP BY k ORDER BY %s DESC, n DESC, k LIMIT ?5",
+             cols[by], mid ? " AND model = ?3" : "", rid ? " AND route = ?4" : "", order);
+    sqlite3_stmt *st = rconn_stmt(c, sql, e);
+    if (!st) {
+        rc = e->code;
+        goto cleanup;
+    }
+    sqlite3_bind_int64(st, 1, start_ns);
+    sqlite3_bind_int64(st, 2, end_ns ? end_ns : INT64_MAX);
+    sqlite3_bind_int64(st, 3, mid);
+    sqlite3_bind_int64(st, 4, rid);
+    sqlite3_bind_int64(st, 5, (int64_t)limit);
+    int src = SQLITE_DONE;
+    while (!rc && (src = sqlite3_step(st)) == SQLITE_ROW) {
+        rec_top_row row;
+        memset(&row, 0, sizeof row);
+        if (sqlite3_column_type(st, 0) != SQLITE_NULL &&
+            (rc = rconn_dict_str(c, sqlite3_column_int64(st, 0), &row.key, e)))
+            break;
+        row.calls = (uint64_t)sqlite3_column_int64(st, 1);
+        row.errors = (uint64_t)sqlite3_column_int64(st, 2);
+        row.unpriced = (uint64_t)sqlite3_column_int64(st, 3);
+        row.input_tokens = sqlite3_column_int64(st, 4);
+        row.output_tokens = sqlite3_column_int64(st, 5);
+        row.cached_input_tokens = sqlite3_column_int64(st, 6);
+        row.cost_usd = sqlite3_column_double(st, 7);
+        rc = fn(ctx, &row);
+    }
+    if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
+        rc = err_set(e, LOUPE_EIO, "records: top: %s", sqlite3_errmsg(c->db));
+    sqlite3_reset(st);
+cleanup:
+    if (rc == LOUPE_ENOTFOUND)
+        rc = 0; /* an unknown model or route: no rows */
+    rec_release(r, c);
+    return rc;
+}
