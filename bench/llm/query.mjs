@@ -16,13 +16,15 @@
 //   top          /api/v1/llm/top?by=user|model|template&metric=cost|tokens|calls (rotating)
 // --range adds start/end covering the workload (by default no time range is sent);
 // --limit adds limit=N (by default the server's default page size).
+// --budget-s (90): a kind whose warm-up + runs take longer stops early (after >= 3 warm-up
+// and >= 20 timed runs); its n says how many were timed.
 // Prints one JSON object on stdout: per kind n, p50/p95/p99/max ms, answers with
 // no calls, non-2xx answers, mean calls per answer and mean answer bytes.
 import fs from 'node:fs';
 import http from 'node:http';
 import { rng, hash32 } from './gen.mjs';
 
-const o = { meta: null, url: 'http://127.0.0.1:9090', runs: 200, warmup: 20, seed: 7, range: false, limit: 0, kinds: '' };
+const o = { meta: null, url: 'http://127.0.0.1:9090', runs: 200, warmup: 20, seed: 7, range: false, limit: 0, kinds: '', budget: 90 };
 const argv = process.argv.slice(2);
 for (let k = 0; k < argv.length; k++) {
   const a = argv[k];
@@ -30,7 +32,7 @@ for (let k = 0; k < argv.length; k++) {
   const v = argv[++k];
   if (a === '--meta') o.meta = v; else if (a === '--url') o.url = v; else if (a === '--runs') o.runs = +v;
   else if (a === '--warmup') o.warmup = +v; else if (a === '--seed') o.seed = +v; else if (a === '--limit') o.limit = +v;
-  else if (a === '--kinds') o.kinds = v;
+  else if (a === '--kinds') o.kinds = v; else if (a === '--budget-s') o.budget = +v;
   else { console.error('unknown argument ' + a); process.exit(2); }
 }
 if (!o.meta) { console.error('usage: query.mjs --meta meta.json [--url URL] [--runs N]'); process.exit(2); }
@@ -81,10 +83,11 @@ const out = { url: o.url, runs: o.runs, warmup: o.warmup, range: o.range, limit:
 const kinds = o.kinds ? o.kinds.split(',') : Object.keys(KINDS);
 for (const kind of kinds) {
   const mk = KINDS[kind];
-  for (let k = 0; k < o.warmup; k++) await get(mk());
+  const tEnd = Date.now() + o.budget * 1000;
+  for (let k = 0; k < o.warmup && (k < 3 || Date.now() < tEnd); k++) await get(mk());
   const lat = [];
   let empty = 0, bad = 0, calls = 0, bytes = 0, lastErr = '';
-  for (let k = 0; k < o.runs; k++) {
+  for (let k = 0; k < o.runs && (k < 20 || Date.now() < tEnd); k++) {
     const res = await get(mk());
     lat.push(res.ms);
     bytes += res.body.length;
@@ -99,7 +102,7 @@ for (const kind of kinds) {
   lat.sort((a, b) => a - b);
   const q = (p) => +lat[Math.min(lat.length - 1, Math.floor(p * lat.length))].toFixed(3);
   out.kinds[kind] = { n: lat.length, p50_ms: q(0.5), p95_ms: q(0.95), p99_ms: q(0.99), max_ms: +lat[lat.length - 1].toFixed(3),
-    empty, errors: bad, avg_items: +(calls / Math.max(1, o.runs - bad)).toFixed(1), avg_bytes: Math.round(bytes / o.runs), ...(lastErr ? { last_error: lastErr } : {}) };
+    empty, errors: bad, avg_items: +(calls / Math.max(1, lat.length - bad)).toFixed(1), avg_bytes: Math.round(bytes / lat.length), ...(lastErr ? { last_error: lastErr } : {}) };
   process.stderr.write(`query: ${kind.padEnd(11)} p50 ${q(0.5).toFixed(2)} ms  p95 ${q(0.95).toFixed(2)} ms  items ${out.kinds[kind].avg_items}  empty ${empty}  errors ${bad}\n`);
 }
 agent.destroy();

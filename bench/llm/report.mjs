@@ -46,7 +46,7 @@ const qrow = (kind, target) => {
   if (!k) return null;
   const bq = kind === 'user_id' ? base.queries?.user_id : kind.startsWith('q_') ? base.queries?.['q:' + meta.query_terms?.[kind.slice(2)]?.q] : null;
   const ok = target == null ? null : k.errors ? false : k.p95_ms < target;
-  return [`\`${kind}\` p50 / p95 ms (${k.avg_items} items/answer${k.empty ? ', ' + k.empty + ' empty' : ''}${k.errors ? ', ' + k.errors + ' errors' : ''})`,
+  return [`\`${kind}\` p50 / p95 ms (${k.n < (qr.runs || 0) ? k.n + ' runs, ' : ''}${k.avg_items} items/answer${k.empty ? ', ' + k.empty + ' empty' : ''}${k.errors ? ', ' + k.errors + ' errors' : ''})`,
     `${fmt(k.p50_ms, 2)} / ${fmt(k.p95_ms, 2)}`, bq ? `${fmt(bq.p50_ms, 2)} / ${fmt(bq.p95_ms, 2)} (${bq.avg_rows} rows)` : '', '', target == null ? '' : `p95 < ${target} ms`, target == null ? '' : verdict(ok)];
 };
 for (const [kind, t] of [['user_id', 10], ...qKinds.map((k) => [k, 50]), ['session_id', null], ['user_id+q', null], ['top', null]]) {
@@ -69,9 +69,14 @@ info.push(`raw JSON ${fmt(meta.raw_json_bytes)} B = ${fmt(rawPerCall, 1)} B/call
 info.push('query terms (user messages containing them): ' + Object.entries(meta.query_terms || {}).map(([k, v]) => `${k} "${v.q}" ${fmt(v.user_message_matches)}`).join(', ') +
   `; ${qr.runs ?? '?'} timed runs per kind after ${qr.warmup ?? '?'} warm-up, one at a time, ${qr.range ? 'with' : 'without'} start/end, ${qr.limit ? 'limit=' + qr.limit : 'server default limit'}; baseline column: the same searches in the baseline db (LIMIT 50, newest first, 50 runs)`);
 
+try {
+  const lines = fs.readFileSync(path.join(o.res, 'dbstat.txt'), 'utf8').trim().split('\n').map((l) => l.split('|')).filter((x) => x.length === 2);
+  if (lines.length) info.push('records.db by table/index (dbstat), bytes per call: ' + lines.slice(0, 12).map(([n, b]) => `${n} ${fmt(+b / stored, 0)}`).join(', ') +
+    (lines.length > 12 ? `, ${lines.length - 12} more ${fmt(lines.slice(12).reduce((a, [, b]) => a + +b, 0) / stored, 0)}` : ''));
+} catch { }
 let rev = '';
 try { rev = execSync('git -C "' + path.dirname(new URL(import.meta.url).pathname) + '" rev-parse --short HEAD', { encoding: 'utf8' }).trim(); } catch { }
-const title = `${fmt(calls)} calls — ${o.stamp || new Date().toISOString()} (loupe ${lp.version || '?'}; repo HEAD ${rev})`;
+const title = `${fmt(calls)} calls — ${o.stamp || new Date().toISOString()} (${lp.version || 'loupe ?'}; repo HEAD ${rev})`;
 let md = `### ${title}\n\n| figure | loupe | SQLite + FTS5 baseline | ratio | target | |\n|---|---:|---:|---:|---|---|\n`;
 for (const r of rows) md += '| ' + r.join(' | ') + ' |\n';
 md += '\n' + info.map((s) => '- ' + s).join('\n') + '\n';

@@ -17,7 +17,8 @@
 #   CALLS=1000000  SEED=42  BATCH=200 (calls per request and per baseline transaction)
 #   CONCURRENCY=4  requests in flight          RUNS=200 WARMUP=20  queries per kind
 #   WORK=/tmp/loupe-llm-bench   workload, data dirs, results
-#   LOUPE_BIN=PATH  measure this binary (nothing built); else BUILD_DIR (default build-bench) is built
+#   LOUPE_BIN=PATH  measure this binary (nothing built); else BUILD_DIR (default WORK/build) is built
+#   FROM_HEAD=1  build a git archive of HEAD (WORK/src-REV) instead of the work tree
 #   HTTP_PORT=19190 OTLP_PORT=14318   QUERY_RANGE=1 (send start/end with the searches)
 #   PERF=1  perf record of loupe during ingest (WORK/perf-ingest.txt) and the searches (perf-query.txt)
 #   KEEP_DATA=1  keep loupe's data dir and the baseline db     SKIP_BASELINE=1  reuse the last baseline figures
@@ -51,10 +52,18 @@ if [[ -n "${LOUPE_BIN:-}" ]]; then
   LOUPE_BIN="$(cd "$(dirname "$LOUPE_BIN")" && pwd)/$(basename "$LOUPE_BIN")"
   BUILD_DIR="$(dirname "$LOUPE_BIN")"
 else
-  BUILD_DIR="${BUILD_DIR:-$REPO/build-bench}"
+  SRC="$REPO"
+  if [[ "${FROM_HEAD:-0}" == 1 ]]; then
+    # the committed tree only (the work tree may be mid-edit): git archive HEAD
+    rev="$(git -C "$REPO" rev-parse --short HEAD)"
+    SRC="$WORK/src-$rev"
+    [[ -f "$SRC/CMakeLists.txt" ]] || { mkdir -p "$SRC"; git -C "$REPO" archive HEAD | tar -x -C "$SRC"; }
+    BUILD_DIR="${BUILD_DIR:-$WORK/build-$rev}"
+  fi
+  BUILD_DIR="${BUILD_DIR:-$WORK/build}"
   [[ "$BUILD_DIR" = /* ]] || BUILD_DIR="$REPO/$BUILD_DIR"
-  log "building loupe in $BUILD_DIR (RelWithDebInfo)"
-  cmake -S "$REPO" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOUPE_SANITIZE=OFF >/dev/null
+  log "building loupe from $SRC in $BUILD_DIR (RelWithDebInfo)"
+  cmake -S "$SRC" -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DLOUPE_SANITIZE=OFF >/dev/null
   cmake --build "$BUILD_DIR" --target loupe -j "$(nproc 2>/dev/null || echo 2)" >&2
   LOUPE_BIN="$BUILD_DIR/loupe"
 fi
@@ -226,6 +235,10 @@ kill -TERM "$LOUPE_PID"
 for i in $(seq 1 300); do kill -0 "$LOUPE_PID" 2>/dev/null || break; sleep 0.1; done
 kill -0 "$LOUPE_PID" 2>/dev/null && { log "loupe still running after 30 s; SIGKILL"; kill -KILL "$LOUPE_PID"; }
 LOUPE_PID=""
+if command -v sqlite3 >/dev/null && [[ -f "$DATA/records.db" ]]; then
+  log "where the bytes of records.db are (dbstat)"
+  sqlite3 -readonly "$DATA/records.db" "SELECT name, sum(pgsize) FROM dbstat GROUP BY name ORDER BY 2 DESC" > "$RES/dbstat.txt" 2>/dev/null || true
+fi
 [[ "${KEEP_DATA:-0}" == 1 ]] || rm -rf "$DATA"
 
 # ---------------------------------------------------------------- report

@@ -61,6 +61,17 @@ static void partial(otlp_result *r, const char *fmt, const char *what)
     snprintf(r->partial_msg + n, sizeof r->partial_msg - n, fmt, what);
 }
 
+/* Items the records store did not write because they are older than the
+ * retention window: rejected, counted, and said in partial_success. */
+static void too_old(otlp_result *r, int signal, size_t n, const char *what)
+{
+    char msg[160];
+    r->rejected += (int64_t)n;
+    count("loupe_otlp_items_rejected_total", signal, "too_old", (double)n);
+    snprintf(msg, sizeof msg, "%zu %s older than the retention window were dropped", n, what);
+    partial(r, "%s", msg);
+}
+
 /* ------------------------------------------------------------ JSON helpers */
 
 /* Copies tmp into the arena as a slice (tmp is reused). */
@@ -301,15 +312,17 @@ static void export_traces(otlp_export_ctx *c, const otlp_traces *t, arena *a, ot
         count("loupe_otlp_items_rejected_total", OTLP_TRACES, "invalid", (double)r->rejected);
 
     rec_batch b = { spans, ns, calls, nc, NULL, 0 };
-    rec_write_result wres;
+    rec_write_result wres = { 0 };
     int rc = (ns || nc) ? records_write(c->rec, &b, &wres, &e) : 0;
     if (rc) {
         count("loupe_otlp_items_rejected_total", OTLP_TRACES, rc == LOUPE_EBUSY ? "overload" : "error", (double)ns);
         fail(r, rc, e.msg);
         goto cleanup;
     }
-    r->accepted = ns;
-    count("loupe_otlp_items_stored_total", OTLP_TRACES, NULL, (double)ns);
+    r->accepted = wres.spans;
+    count("loupe_otlp_items_stored_total", OTLP_TRACES, NULL, (double)wres.spans);
+    if (wres.spans < ns)
+        too_old(r, OTLP_TRACES, ns - wres.spans, "spans");
     if (nc) {
         metrics_add("loupe_llm_calls_total", "source=\"span\"", (double)nc);
         size_t unpriced = 0;
@@ -374,15 +387,17 @@ static void export_logs(otlp_export_ctx *c, const otlp_logs *lg, arena *a, otlp_
             nc++;
     }
     rec_batch b = { NULL, 0, calls, nc, logs, nl };
-    rec_write_result wres;
+    rec_write_result wres = { 0 };
     int rc = nl ? records_write(c->rec, &b, &wres, &e) : 0;
     if (rc) {
         count("loupe_otlp_items_rejected_total", OTLP_LOGS, rc == LOUPE_EBUSY ? "overload" : "error", (double)nl);
         fail(r, rc, e.msg);
         goto cleanup;
     }
-    r->accepted = nl;
-    count("loupe_otlp_items_stored_total", OTLP_LOGS, NULL, (double)nl);
+    r->accepted = wres.logs;
+    count("loupe_otlp_items_stored_total", OTLP_LOGS, NULL, (double)wres.logs);
+    if (wres.logs < nl)
+        too_old(r, OTLP_LOGS, nl - wres.logs, "log records");
     if (nc)
         metrics_add("loupe_llm_calls_total", "source=\"log\"", (double)nc);
     write_derived(c, calls, nc, a, r);

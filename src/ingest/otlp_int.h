@@ -20,30 +20,39 @@
  * configuration says: both decoders recurse once per level of AnyValue. */
 #define OTLP_DEPTH_CAP 64
 
+/* One step of the path to the element being decoded.  Steps are only
+ * recorded while decoding (a few stores) and formatted when an error
+ * needs them, so the happy path never prints. */
+typedef struct otlp_step {
+    const char *name; /* JSON name: "spans", "attributes", "traceId" */
+    slice key;        /* kind 2: an attribute key (valid UTF-8, lives as long as the batch) */
+    size_t idx;       /* kind 1: an array index */
+    int kind;         /* 0 .name, 1 .name[idx], 2 .name["key"] */
+} otlp_step;
+
+#define OTLP_PATH_STEPS 160 /* deeper paths (long AnyValue chains) are shown cut with "..." */
+
 typedef struct otlp_ctx {
     otlp_limits l;  /* a copy; defaults when the caller passed NULL */
     arena *a;
     err_ctx *e;
     slice body;     /* the request (otlp_json.c reads number literals from it) */
     size_t items;   /* counted against l.max_items */
-    const char *items_what; /* "spans, events and links", "logs", "data points" */
-    size_t plen;
-    char path[384]; /* JSON names of the element being decoded, e.g. "resourceSpans[0].scopeSpans[1]" */
+    const char *items_what; /* "spans, events and links", "log records", "data points" */
+    size_t plen;    /* steps on the path (may exceed OTLP_PATH_STEPS) */
+    otlp_step path[OTLP_PATH_STEPS];
 } otlp_ctx;
 
 void otlp_ctx_init(otlp_ctx *c, const otlp_limits *l, arena *a, err_ctx *e, const char *items_what);
 
-/* The path grows by one segment (".name", ".name[i]", ".name[\"key\"]")
- * and each push returns the length to pop back to.  A path that does not
- * fit is cut with "..." (the message stays readable). */
+/* The path grows by one step (".name", ".name[i]", ".name[\"key\"]"),
+ * named as OTLP/JSON names them in both decoders; each push returns the
+ * depth to pop back to.  name must be a string literal (or outlive the
+ * decoding). */
 size_t otlp_path_field(otlp_ctx *c, const char *name);
 size_t otlp_path_index(otlp_ctx *c, const char *name, size_t i);
 size_t otlp_path_key(otlp_ctx *c, const char *name, slice key);
-static inline void otlp_path_pop(otlp_ctx *c, size_t len)
-{
-    c->plen = len;
-    c->path[len] = '\0';
-}
+static inline void otlp_path_pop(otlp_ctx *c, size_t depth) { c->plen = depth; }
 
 /* Records "path[.field]: message" in the error context; returns code. */
 int otlp_fail(otlp_ctx *c, const char *field, int code, const char *fmt, ...) __attribute__((format(printf, 4, 5)));

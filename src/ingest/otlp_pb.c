@@ -280,7 +280,8 @@ static int pb_fixed64s(otlp_ctx *c, slice m, uint32_t num, const char *name, voi
         if (f.num != num)
             continue;
         if (f.type == PB_LEN) {
-            mem_copy(arr + i * 8, f.bytes.p, f.bytes.n); /* little-endian hosts, as pb.c */
+            if (f.bytes.n) /* an empty run with no array yet: NULL + 0 is undefined */
+                mem_copy(arr + i * 8, f.bytes.p, f.bytes.n); /* little-endian hosts, as pb.c */
             i += f.bytes.n / 8;
         } else {
             mem_copy(arr + i++ * 8, &f.u, 8);

@@ -12,6 +12,7 @@
  * *_strindex fields are unknown here. */
 #include "util/mem.h"
 #include "ingest/otlp_int.h"
+#include "util/varint.h"
 
 #include <string.h>
 
@@ -80,13 +81,56 @@ int otlp_pb_value(otlp_ctx *c, slice m, int depth, otlp_value *v);
 
 static const otlp_pbf T_KV[] = { { 1, PB_LEN, "key" }, { 2, PB_LEN, "value" } };
 
+/* A length-delimited field with the one-byte tag at *pp, within end. */
+static int whole_field(const uint8_t **pp, const uint8_t *end, uint8_t tag, slice *out)
+{
+    const uint8_t *p = *pp;
+    uint64_t n;
+    if (p >= end || *p++ != tag || varint_get(&p, end, &n) || n > (uint64_t)(end - p))
+        return 0;
+    *out = slice_make(p, (size_t)n);
+    *pp = p + n;
+    return 1;
+}
+
+/* Most attributes are a string key and a string value, encoded in field
+ * order: 0a <n> key 12 <m> (0a <k> value).  Read those directly, leaving
+ * everything else (and every error) to the general path. */
+static int kv_string_fast(slice m, slice *key, slice *sval)
+{
+    if (!m.n)
+        return 0;
+    const uint8_t *p = m.p, *end = m.p + m.n;
+    slice v;
+    if (!whole_field(&p, end, 0x0a, key) || !whole_field(&p, end, 0x12, &v) || p != end)
+        return 0;
+    p = v.p;
+    end = v.p + v.n;
+    return v.n && whole_field(&p, end, 0x0a, sval) && p == end;
+}
+
 /* One KeyValue: its path is name[i] until the key is known and valid,
  * then name["key"].value (the JSON decoder's too). */
 static int pb_kv(otlp_ctx *c, slice m, const char *name, size_t i, int depth, otlp_attr *out)
 {
     size_t mark = otlp_path_index(c, name, i);
     slice key = { 0 }, val = { 0 };
-    int hasval = 0, k;
+    int hasval = 0, k = 0;
+    memset(out, 0, sizeof *out);
+    if (kv_string_fast(m, &key, &val)) {
+        k = otlp_check_key(c, key);
+        if (!k) {
+            otlp_path_pop(c, mark);
+            otlp_path_key(c, name, key);
+            otlp_path_field(c, "value");
+            k = otlp_check_str(c, "stringValue", val);
+        }
+        out->key = key;
+        out->value.type = OTLP_STRING;
+        out->value.u.s = val;
+        otlp_path_pop(c, mark);
+        return k;
+    }
     pb_reader r = pb_reader_make(m);
     pb_field f;
     const otlp_pbf *d;
@@ -99,7 +143,6 @@ static int pb_kv(otlp_ctx *c, slice m, const char *name, size_t i, int depth, ot
     }
     if (k == 0)
         k = otlp_check_key(c, key);
-    memset(out, 0, sizeof *out);
     out->key = key;
     if (k == 0 && hasval) {
         otlp_path_pop(c, mark);

@@ -42,47 +42,26 @@ void otlp_ctx_init(otlp_ctx *c, const otlp_limits *l, arena *a, err_ctx *e, cons
     c->items = 0;
     c->items_what = items_what;
     c->plen = 0;
-    c->path[0] = '\0';
 }
 
-/* Appends formatted text to the path, cutting it with "..." when full. */
-static size_t path_add(otlp_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static size_t path_add(otlp_ctx *c, const char *fmt, ...)
+static size_t push(otlp_ctx *c, int kind, const char *name, size_t idx, slice key)
 {
-    size_t old = c->plen, cap = sizeof c->path;
-    if (old + 4 >= cap) /* already cut */
-        return old;
-    va_list ap;
-    va_start(ap, fmt);
-    int w = vsnprintf(c->path + old, cap - old, fmt, ap);
-    va_end(ap);
-    if (w < 0) {
-        c->path[old] = '\0';
-        return old;
-    }
-    if ((size_t)w >= cap - old) {
-        mem_copy(c->path + cap - 4, "...", 4);
-        c->plen = cap - 1;
-    } else {
-        c->plen = old + (size_t)w;
-    }
+    size_t old = c->plen++;
+    if (old < OTLP_PATH_STEPS)
+        c->path[old] = (otlp_step){ name, key, idx, kind };
     return old;
 }
 
-size_t otlp_path_field(otlp_ctx *c, const char *name) { return path_add(c, "%s%s", c->plen ? "." : "", name); }
+size_t otlp_path_field(otlp_ctx *c, const char *name) { return push(c, 0, name, 0, slice_make(NULL, 0)); }
+size_t otlp_path_index(otlp_ctx *c, const char *name, size_t i) { return push(c, 1, name, i, slice_make(NULL, 0)); }
+size_t otlp_path_key(otlp_ctx *c, const char *name, slice key) { return push(c, 2, name, 0, key); }
 
-size_t otlp_path_index(otlp_ctx *c, const char *name, size_t i)
+/* An attribute key for a message: shortened (at a character boundary,
+ * the key is valid UTF-8 by now) with quotes and control characters
+ * replaced, so the message stays one readable line. */
+static void key_text(slice key, char *k, size_t cap)
 {
-    return path_add(c, "%s%s[%zu]", c->plen ? "." : "", name, i);
-}
-
-/* The key is valid UTF-8 by now; it is shortened (at a character
- * boundary) and its quotes and control characters replaced, so the message
- * stays one readable line. */
-size_t otlp_path_key(otlp_ctx *c, const char *name, slice key)
-{
-    char k[68];
-    size_t n = 0, max = 60;
+    size_t n = 0, max = cap - 4;
     for (size_t i = 0; i < key.n && n < max; i++) {
         uint8_t ch = key.p[i];
         if (ch >= 0x80) {
@@ -96,24 +75,53 @@ size_t otlp_path_key(otlp_ctx *c, const char *name, slice key)
         }
         k[n++] = (ch < 0x20 || ch == '"' || ch == '\\' || ch == 0x7f) ? '?' : (char)ch;
     }
-    if (n < key.n && n >= max) {
+    if (n < key.n && n >= max - 3) {
         mem_copy(k + n, "...", 3);
         n += 3;
     }
     k[n] = '\0';
-    return path_add(c, "%s%s[\"%s\"]", c->plen ? "." : "", name, k);
+}
+
+/* The path as text, e.g. resourceSpans[0].scopeSpans[1].spans[3]; cut
+ * with "..." when it does not fit. */
+static void path_text(const otlp_ctx *c, char *out, size_t cap)
+{
+    size_t o = 0, n = c->plen < OTLP_PATH_STEPS ? c->plen : OTLP_PATH_STEPS;
+    int cut = n < c->plen;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && !cut; i++) {
+        const otlp_step *s = &c->path[i];
+        const char *dot = i ? "." : "";
+        char k[64];
+        int w;
+        if (s->kind == 1) {
+            w = snprintf(out + o, cap - o, "%s%s[%zu]", dot, s->name, s->idx);
+        } else if (s->kind == 2) {
+            key_text(s->key, k, sizeof k);
+            w = snprintf(out + o, cap - o, "%s%s[\"%s\"]", dot, s->name, k);
+        } else {
+            w = snprintf(out + o, cap - o, "%s%s", dot, s->name);
+        }
+        if (w < 0 || (size_t)w + 4 > cap - o) /* room for "..." stays */
+            cut = 1;
+        else
+            o += (size_t)w;
+    }
+    if (cut)
+        mem_copy(out + o, "...", 4);
 }
 
 int otlp_fail(otlp_ctx *c, const char *field, int code, const char *fmt, ...)
 {
-    char msg[384];
+    char msg[384], path[384];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    const char *sep1 = c->plen && field ? "." : "";
-    const char *sep2 = c->plen || field ? ": " : "";
-    return err_set(c->e, code, "%s%s%s%s%s", c->path, sep1, field ? field : "", sep2, msg);
+    path_text(c, path, sizeof path);
+    const char *sep1 = path[0] && field ? "." : "";
+    const char *sep2 = path[0] || field ? ": " : "";
+    return err_set(c->e, code, "%s%s%s%s%s", path, sep1, field ? field : "", sep2, msg);
 }
 
 int otlp_oom(otlp_ctx *c) { return err_set(c->e, LOUPE_ENOMEM, "out of memory"); }

@@ -14,47 +14,49 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 1
+#define SCHEMA_VERSION 3
+#define SCHEMA_VERSION_STR "3"
 
 /* Low-cardinality strings (services, models, users, ...) are dictionary
  * ids in the rows and indexes; blobs hold long text once (records_codec.c);
  * fts indexes the searchable blobs (contentless: the text is in blobs) and
- * call_blob maps them back to calls.  last_ns columns drive retention
+ * call_blob maps them back to calls.  last_h (hours since the epoch) and
+ * last_ns columns drive retention
  * (records_retain.c). */
 static const char *const schema_sql =
     "CREATE TABLE meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
     "CREATE TABLE stats(id INTEGER PRIMARY KEY CHECK(id = 1), spans INTEGER NOT NULL, calls INTEGER NOT NULL,"
     " logs INTEGER NOT NULL, blobs INTEGER NOT NULL, blob_bytes INTEGER NOT NULL, blob_raw INTEGER NOT NULL);"
     "INSERT INTO stats VALUES(1, 0, 0, 0, 0, 0, 0);"
-    "CREATE TABLE dict(id INTEGER PRIMARY KEY, s BLOB NOT NULL UNIQUE, last_ns INTEGER NOT NULL);"
-    "CREATE TABLE blobs(id INTEGER PRIMARY KEY, h BLOB UNIQUE, raw_len INTEGER NOT NULL,"
-    " last_ns INTEGER NOT NULL, fts INTEGER NOT NULL, z BLOB NOT NULL);"
-    "CREATE INDEX blobs_last ON blobs(last_ns);"
+    "CREATE TABLE dict(id INTEGER PRIMARY KEY, s BLOB NOT NULL UNIQUE, last_h INTEGER NOT NULL);"
+    "CREATE TABLE zdict(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, d BLOB NOT NULL);"
+    "CREATE TABLE blobs(id INTEGER PRIMARY KEY, hk INTEGER NOT NULL, raw_len INTEGER NOT NULL,"
+    " last_h INTEGER NOT NULL, fts INTEGER NOT NULL, z BLOB NOT NULL);"
+    "CREATE INDEX blobs_hk ON blobs(hk);"
+    "CREATE INDEX blobs_last ON blobs(last_h);"
     "CREATE VIRTUAL TABLE fts USING fts5(t, content='', detail=none, columnsize=0, tokenize='loupe');"
-    "CREATE TABLE spans(id INTEGER PRIMARY KEY, trace_id BLOB NOT NULL, span_id BLOB NOT NULL, parent_id BLOB,"
-    " service INTEGER, name INTEGER, kind INTEGER NOT NULL, start_ns INTEGER NOT NULL, dur_ns INTEGER NOT NULL,"
-    " status INTEGER NOT NULL, status_msg BLOB, attrs BLOB, events BLOB, links BLOB, resource BLOB,"
-    " scope_name INTEGER, scope_version INTEGER, user_id INTEGER, session_id INTEGER);"
+    /* one row per span, with the call it describes when it is an LLM call
+     * (records_rows.c); a call without a span has a row of its own */
+    "CREATE TABLE spans(id INTEGER PRIMARY KEY, trace_id BLOB, span_id BLOB, start_ns INTEGER NOT NULL,"
+    " dur_ns INTEGER NOT NULL, service INTEGER, user_id INTEGER, session_id INTEGER,"
+    " span INTEGER, parent_id BLOB, name INTEGER, kind INTEGER, status INTEGER, status_msg BLOB, attrs BLOB,"
+    " events BLOB, links BLOB, resource BLOB, scope_name INTEGER, scope_version INTEGER,"
+    " s_service INTEGER, s_user INTEGER, s_session INTEGER, c_ds INTEGER, c_dur INTEGER, call INTEGER,"
+    " provider INTEGER, model INTEGER, route INTEGER, template INTEGER, c_status INTEGER, error BLOB,"
+    " finish INTEGER, in_tok INTEGER, out_tok INTEGER, cached_tok INTEGER, cwrite_tok INTEGER,"
+    " reason_tok INTEGER, cost REAL, cost_src INTEGER, latency, ttft, prompt BLOB, completion BLOB,"
+    " messages BLOB, sblobs BLOB);"
     "CREATE UNIQUE INDEX spans_ids ON spans(trace_id, span_id);"
     "CREATE INDEX spans_time ON spans(start_ns);"
     "CREATE INDEX spans_service ON spans(service, start_ns);"
     "CREATE INDEX spans_user ON spans(user_id, start_ns) WHERE user_id IS NOT NULL;"
     "CREATE INDEX spans_session ON spans(session_id, start_ns) WHERE session_id IS NOT NULL;"
+    "CREATE INDEX calls_time ON spans(start_ns) WHERE call = 1;"
+    "CREATE INDEX calls_model ON spans(model, start_ns) WHERE model IS NOT NULL;"
+    "CREATE INDEX calls_route ON spans(route, start_ns) WHERE route IS NOT NULL;"
     "CREATE TABLE svc(service INTEGER PRIMARY KEY, last_ns INTEGER NOT NULL);"
     "CREATE TABLE ops(service INTEGER NOT NULL, name INTEGER NOT NULL, kind INTEGER NOT NULL,"
     " last_ns INTEGER NOT NULL, PRIMARY KEY(service, name, kind)) WITHOUT ROWID;"
-    "CREATE TABLE calls(id INTEGER PRIMARY KEY, start_ns INTEGER NOT NULL, dur_ns INTEGER NOT NULL,"
-    " trace_id BLOB, span_id BLOB, service INTEGER, user_id INTEGER, session_id INTEGER, provider INTEGER,"
-    " model INTEGER, route INTEGER, template INTEGER, status INTEGER NOT NULL, error BLOB, finish INTEGER,"
-    " in_tok INTEGER, out_tok INTEGER, cached_tok INTEGER, cwrite_tok INTEGER, reason_tok INTEGER,"
-    " cost REAL, cost_src INTEGER NOT NULL, latency REAL, ttft REAL,"
-    " prompt BLOB, completion BLOB, messages BLOB, sblobs BLOB);"
-    "CREATE INDEX calls_time ON calls(start_ns);"
-    "CREATE INDEX calls_user ON calls(user_id, start_ns) WHERE user_id IS NOT NULL;"
-    "CREATE INDEX calls_session ON calls(session_id, start_ns) WHERE session_id IS NOT NULL;"
-    "CREATE INDEX calls_trace ON calls(trace_id) WHERE trace_id IS NOT NULL;"
-    "CREATE INDEX calls_model ON calls(model, start_ns) WHERE model IS NOT NULL;"
-    "CREATE INDEX calls_route ON calls(route, start_ns) WHERE route IS NOT NULL;"
     "CREATE TABLE call_blob(blob_id INTEGER NOT NULL, call_id INTEGER NOT NULL,"
     " PRIMARY KEY(blob_id, call_id)) WITHOUT ROWID;"
     "CREATE TABLE logs(id INTEGER PRIMARY KEY, t INTEGER NOT NULL, time_ns INTEGER NOT NULL,"
@@ -99,12 +101,15 @@ typedef struct dent {
     uint32_t n;
 } dent;
 
-int rconn_open(rconn **out, const char *path, int readonly, err_ctx *e)
+int rconn_open(records *r, rconn **out, const char *path, int readonly, err_ctx *e)
 {
     int rc = 0;
     rconn *c = calloc(1, sizeof *c);
     if (!c)
         return err_set(e, LOUPE_ENOMEM, "out of memory");
+    c->r = r;
+    c->sc.ddict = rec_zdict_ddict;
+    c->sc.ddict_ctx = r;
     int flags = readonly ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     if (sqlite3_open_v2(path, &c->db, flags | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
         rc = err_set(e, LOUPE_EIO, "records: open %s: %s", path, c->db ? sqlite3_errmsg(c->db) : "out of memory");
@@ -159,6 +164,7 @@ void rconn_close(rconn *c)
     ZSTD_freeDCtx(c->sc.dctx);
     buf_free(&c->sc.skel);
     buf_free(&c->sc.blob);
+    buf_free(&c->sc.shape);
     buf_free(&c->b1);
     buf_free(&c->b2);
     buf_free(&c->b3);
@@ -213,6 +219,10 @@ sqlite3_stmt *rconn_stmt(rconn *c, const char *sql, err_ctx *e)
 
 int rconn_dict_str(rconn *c, int64_t id, slice *out, err_ctx *e)
 {
+    if (id == 0) { /* an empty string (records_rows.c) */
+        *out = slice_make(NULL, 0);
+        return 0;
+    }
     if (c->dict_cap) {
         for (size_t i = (size_t)hash_u64((uint64_t)id) & (c->dict_cap - 1);; i = (i + 1) & (c->dict_cap - 1)) {
             if (c->dict[i].id == id) {
@@ -304,29 +314,7 @@ int rconn_blob(void *ctx, uint64_t id, buf *out)
     }
     const uint8_t *z = sqlite3_column_blob(st, 0);
     size_t n = (size_t)sqlite3_column_bytes(st, 0);
-    rc = 0;
-    if (n == 0) {
-        rc = LOUPE_EIO;
-    } else if (z[0] == 0) {
-        rc = buf_append(out, z + 1, n - 1) ? LOUPE_ENOMEM : 0;
-    } else if (z[0] == 1) {
-        unsigned long long raw = ZSTD_getFrameContentSize(z + 1, n - 1);
-        if (raw == ZSTD_CONTENTSIZE_ERROR || raw == ZSTD_CONTENTSIZE_UNKNOWN || raw > REC_MAX_TEXT) {
-            rc = LOUPE_EIO;
-        } else if (buf_reserve(out, (size_t)raw + 1)) {
-            rc = LOUPE_ENOMEM;
-        } else if (!c->sc.dctx && !(c->sc.dctx = ZSTD_createDCtx())) {
-            rc = LOUPE_ENOMEM;
-        } else {
-            size_t got = ZSTD_decompressDCtx(c->sc.dctx, out->p + out->n, (size_t)raw, z + 1, n - 1);
-            if (ZSTD_isError(got) || got != raw)
-                rc = LOUPE_EIO;
-            else
-                out->n += got;
-        }
-    } else {
-        rc = LOUPE_EIO;
-    }
+    rc = rec_zdecompress(z, n, &c->sc.dctx, rec_zdict_ddict, c->r, out);
     sqlite3_reset(st);
     return rc;
 }
@@ -363,7 +351,7 @@ void rec_release(records *r, rconn *c)
     if (!c)
         return;
     /* a huge reply should not pin its scratch memory */
-    buf *bs[] = { &c->b1, &c->b2, &c->b3, &c->sc.skel, &c->sc.blob };
+    buf *bs[] = { &c->b1, &c->b2, &c->b3, &c->sc.skel, &c->sc.blob, &c->sc.shape };
     for (size_t i = 0; i < sizeof bs / sizeof *bs; i++)
         if (bs[i]->cap > (4u << 20))
             buf_free(bs[i]);
@@ -438,7 +426,7 @@ static int init_schema(records *r, err_ctx *e)
     int rc = rec_exec(db, "BEGIN IMMEDIATE", e);
     if (rc)
         return rc;
-    if ((rc = rec_exec(db, schema_sql, e)) || (rc = rec_exec(db, "PRAGMA user_version=1; COMMIT", e))) {
+    if ((rc = rec_exec(db, schema_sql, e)) || (rc = rec_exec(db, "PRAGMA user_version=" SCHEMA_VERSION_STR "; COMMIT", e))) {
         sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
         return rc;
     }
@@ -479,10 +467,11 @@ int records_open(const records_opts *o, records **out, err_ctx *e)
         rc = err_set(e, LOUPE_ENOMEM, "out of memory");
         goto cleanup;
     }
-    if ((rc = rconn_open(&r->wc, r->path, 0, e)) || (rc = init_schema(r, e)) || (rc = load_state(r, e)))
+    if ((rc = rconn_open(r, &r->wc, r->path, 0, e)) || (rc = init_schema(r, e)) || (rc = load_state(r, e)) ||
+        (rc = rec_zdict_open(r, e)))
         goto cleanup;
     for (int i = 0; i < r->o.read_connections; i++) {
-        if ((rc = rconn_open(&r->readers[i], r->path, 1, e)))
+        if ((rc = rconn_open(r, &r->readers[i], r->path, 1, e)))
             goto cleanup;
         r->nreaders++;
         r->readers[i]->next_free = r->free_readers;
@@ -508,6 +497,7 @@ void records_close(records *r)
         rconn_close(r->readers[i]);
     free(r->readers);
     free(r->hc);
+    rec_zdict_close(r);
     pthread_mutex_destroy(&r->pool_mu);
     pthread_cond_destroy(&r->pool_cv);
     pthread_mutex_destroy(&r->q_mu);

@@ -113,7 +113,9 @@ typedef struct rec_write_result {
  * against a process crash.  A span whose (trace_id, span_id) is already
  * stored replaces it (exporters retry).  LOUPE_EBUSY when the queue is full,
  * LOUPE_ECANCELED when closing, LOUPE_EIO on storage failure (nothing of the
- * batch is stored then). */
+ * batch is stored then).  With a retention period, records older than it
+ * (spans and calls by start, logs by time) are not stored and not counted
+ * in *res.  The batch's slices are only read until the call returns. */
 int records_write(records *r, const rec_batch *b, rec_write_result *res, err_ctx *e);
 
 /* Makes everything acknowledged so far part of the main database file
@@ -146,7 +148,7 @@ typedef struct rec_call_row {
     rec_call c;             /* prompt/completion/messages_json are empty in lists */
     slice prompt_preview, completion_preview; /* <= 200 characters each */
     slice snippet;          /* for q: text around the first match, <= 240 characters */
-    /* highlighted ranges in snippet, in UTF-16 code units (for the UI) */
+    /* highlighted ranges [from, to) in snippet, in UTF-16 code units (for the UI) */
     const uint32_t (*highlights)[2];
     size_t nhighlights;
     slice attrs_json;       /* only in records_call_get: the span's attributes */

@@ -22,15 +22,18 @@
 #include <string.h>
 
 #define TERM_CALLS 4096    /* a group used by fewer calls drives the search */
-#define COMMON_BLOBS 20000 /* a group in more blobs is verified on text instead */
-#define SCAN_BUDGET 60000  /* work units per page when scanning (a row 1, a text check 20) */
+#define COUNT_BLOBS 1024   /* a group in more blobs is not counted: not rare */
+#define COMMON_BLOBS 20000 /* a group in more blobs is not listed: its blobs are probed */
+#define SCAN_BUDGET 60000  /* work units per page (a row 1, a probe 2, a text check 10) */
 #define PREVIEW_CHARS 200
-#define MAX_TEXTS 64
 
+/* A call's own start and duration are the row's unless c_ds / c_dur say
+ * otherwise (records_rows.c). */
 #define CALL_COLS                                                                                                    \
-    "id, start_ns, dur_ns, trace_id, span_id, service, user_id, session_id, provider, model, route, template,"      \
-    " status, error, finish, in_tok, out_tok, cached_tok, cwrite_tok, reason_tok, cost, cost_src, latency, ttft,"  \
-    " prompt, completion, messages, sblobs"
+    "id, start_ns + coalesce(c_ds, 0), coalesce(c_dur, dur_ns), trace_id, span_id, service, user_id, session_id,"  \
+    " provider, model, route, template, c_status,"                                                                 \
+    " error, finish, in_tok, out_tok, cached_tok, cwrite_tok, reason_tok, cost, cost_src, latency, ttft, prompt,"  \
+    " completion, messages, sblobs"
 enum { K_ID, K_START, K_DUR, K_TRACE, K_SPAN, K_DICT0, K_STATUS = 12, K_ERROR, K_FINISH, K_TOK0, K_COST = 20,
        K_COST_SRC, K_LATENCY, K_TTFT, K_PROMPT, K_COMPLETION, K_MESSAGES, K_SBLOBS };
 
@@ -86,28 +89,6 @@ static int col_preview(rconn *c, sqlite3_stmt *st, int col, buf *out)
     return 0;
 }
 
-/* Decodes the searchable blobs named by an sblobs column into b->texts;
- * their slices into tv[]. */
-static int call_texts(rconn *c, slice sblobs, rowbufs *b, slice *tv, size_t *ntv)
-{
-    size_t off[MAX_TEXTS + 1];
-    size_t n = 0;
-    const uint8_t *p = sblobs.p, *end = sblobs.p + sblobs.n;
-    uint64_t id;
-    b->texts.n = 0;
-    off[0] = 0;
-    while (p && p < end && n < MAX_TEXTS && !varint_get(&p, end, &id)) {
-        int rc = rconn_blob(c, id, &b->texts);
-        if (rc)
-            return rc;
-        off[++n] = b->texts.n;
-    }
-    for (size_t i = 0; i < n; i++)
-        tv[i] = slice_make(b->texts.p + off[i], off[i + 1] - off[i]);
-    *ntv = n;
-    return 0;
-}
-
 /* Fills and hands out one row of CALL_COLS (full: with prompt, completion,
  * messages and the span's attributes). */
 static int emit_row(rconn *c, sqlite3_stmt *st, int full, const rec_query *pq, rowbufs *b, rec_call_fn fn, void *ctx,
@@ -139,8 +120,12 @@ static int emit_row(rconn *c, sqlite3_stmt *st, int full, const rec_query *pq, r
         *toks[i] = sqlite3_column_type(st, K_TOK0 + i) == SQLITE_NULL ? -1 : sqlite3_column_int64(st, K_TOK0 + i);
     double *reals[3] = { &k->cost_usd, &k->latency_ms, &k->ttft_ms };
     int rcols[3] = { K_COST, K_LATENCY, K_TTFT };
-    for (int i = 0; i < 3; i++)
-        *reals[i] = sqlite3_column_type(st, rcols[i]) == SQLITE_NULL ? NAN : sqlite3_column_double(st, rcols[i]);
+    for (int i = 0; i < 3; i++) {
+        int t = sqlite3_column_type(st, rcols[i]);
+        *reals[i] = t == SQLITE_NULL      ? NAN
+                    : t == SQLITE_INTEGER && i ? (double)sqlite3_column_int64(st, rcols[i]) / 1000.0 /* µs */
+                                               : sqlite3_column_double(st, rcols[i]);
+    }
     k->cost_source = sqlite3_column_int(st, K_COST_SRC);
     b->err.n = 0;
     if ((rc = rconn_field(c, st, K_ERROR, &b->err, e)))
@@ -150,12 +135,28 @@ static int emit_row(rconn *c, sqlite3_stmt *st, int full, const rec_query *pq, r
         return err_set(e, rc, "records: reading a preview");
     row.prompt_preview = buf_slice(&b->pp);
     row.completion_preview = buf_slice(&b->cp);
-    if (pq) {
-        slice tv[MAX_TEXTS];
-        size_t ntv = 0, nhl = 0;
+    if (pq) { /* the first searchable text with a match, in prompt-to-completion order */
+        size_t nhl = 0;
         slice sb = slice_make(sqlite3_column_blob(st, K_SBLOBS), (size_t)sqlite3_column_bytes(st, K_SBLOBS));
-        if ((rc = call_texts(c, sb, b, tv, &ntv)) || (rc = rec_snippet(pq, tv, ntv, &b->snip, b->hl, &nhl)))
-            return err_set(e, rc, "records: making a snippet");
+        const uint8_t *p = sb.p, *end = sb.p + sb.n;
+        uint64_t id, first = 0;
+        while (nhl == 0 && p && p < end && !varint_get(&p, end, &id)) {
+            b->texts.n = 0;
+            if ((rc = rconn_blob(c, id, &b->texts)))
+                return err_set(e, rc, "records: reading call text");
+            slice t = buf_slice(&b->texts);
+            if ((rc = rec_snippet(pq, &t, 1, &b->snip, b->hl, &nhl)))
+                return err_set(e, rc, "records: making a snippet");
+            first = first ? first : id;
+        }
+        if (nhl == 0 && first) { /* no match to show: the start of the first text */
+            b->texts.n = 0;
+            if ((rc = rconn_blob(c, first, &b->texts)))
+                return err_set(e, rc, "records: reading call text");
+            slice t = buf_slice(&b->texts);
+            if ((rc = rec_snippet(pq, &t, 1, &b->snip, b->hl, &nhl)))
+                return err_set(e, rc, "records: making a snippet");
+        }
         row.snippet = buf_slice(&b->snip);
         row.highlights = (const uint32_t(*)[2])b->hl;
         row.nhighlights = nhl;
@@ -169,11 +170,11 @@ static int emit_row(rconn *c, sqlite3_stmt *st, int full, const rec_query *pq, r
         k->prompt = buf_slice(&b->prompt);
         k->completion = buf_slice(&b->completion);
         k->messages_json = buf_slice(&b->messages);
-        sqlite3_stmt *as = rconn_stmt(c, "SELECT attrs FROM spans WHERE trace_id=?1 AND span_id=?2", e);
+        /* the call's span is its row */
+        sqlite3_stmt *as = rconn_stmt(c, "SELECT attrs FROM spans WHERE id=?1", e);
         if (!as)
             return e->code;
-        sqlite3_bind_blob(as, 1, k->trace_id, 16, SQLITE_STATIC);
-        sqlite3_bind_blob(as, 2, k->span_id, 8, SQLITE_STATIC);
+        sqlite3_bind_int64(as, 1, row.id);
         if (sqlite3_step(as) == SQLITE_ROW)
             rc = rconn_field(c, as, 0, &b->attrs, e);
         sqlite3_reset(as);
@@ -187,15 +188,25 @@ static int emit_row(rconn *c, sqlite3_stmt *st, int full, const rec_query *pq, r
 /* ------------------------------------------------------------ list */
 
 typedef struct qgrp {
-    int64_t *ids; /* blobs holding the group, ascending */
+    int64_t *ids; /* blobs holding the group's tokens, ascending */
     size_t n;
-    int common;   /* too many blobs: checked on text */
+    int common;   /* in too many blobs to list: blobs are probed instead */
+    int text;     /* several tokens: a blob holding them all is checked on its text */
     size_t est;   /* calls using those blobs, capped at TERM_CALLS */
+    buf expr;     /* the FTS5 expression */
 } qgrp;
 
 typedef struct cand {
     int64_t start, id;
 } cand;
+
+/* (group, blob) -> match, for the checks that cost a probe or a decode:
+ * a system prompt shared by thousands of calls is checked once. */
+typedef struct vent {
+    uint64_t key; /* blob << 5 | group, + 1; 0 empty */
+    int8_t v;
+} vent;
+#define VCACHE 4096
 
 typedef struct lq {
     records *r;
@@ -207,6 +218,9 @@ typedef struct lq {
     int64_t dict[7];
     char where[1024];
     rowbufs b;
+    vent vc[VCACHE];
+    size_t vn;
+    size_t work;
     err_ctx *e;
 } lq;
 
@@ -250,14 +264,14 @@ static void build_where(lq *L, int cursor)
     const rec_call_query *q = L->q;
     size_t n = 0;
     char *w = L->where;
-    n += (size_t)snprintf(w + n, sizeof L->where - n, "start_ns >= ?10 AND start_ns <= ?11");
+    n += (size_t)snprintf(w + n, sizeof L->where - n, "call = 1 AND start_ns >= ?10 AND start_ns <= ?11");
     for (int i = 0; i < 7; i++)
         if (L->dict[i])
             n += (size_t)snprintf(w + n, sizeof L->where - n, " AND %s = ?%d", cols[i], i + 1);
     if (q->has_trace_id)
         n += (size_t)snprintf(w + n, sizeof L->where - n, " AND trace_id = ?8");
     if (q->status)
-        n += (size_t)snprintf(w + n, sizeof L->where - n, " AND status = ?9");
+        n += (size_t)snprintf(w + n, sizeof L->where - n, " AND c_status = ?9");
     if (!isnan(q->min_cost))
         n += (size_t)snprintf(w + n, sizeof L->where - n, " AND cost >= ?12");
     if (!isnan(q->max_cost))
@@ -269,11 +283,11 @@ static void build_where(lq *L, int cursor)
 /* Blob sets of the q groups, and how many calls use them. */
 static int load_groups(lq *L)
 {
-    buf expr = BUF_INIT;
     int rc = 0;
     for (size_t gi = 0; gi < L->pq.ng && !rc; gi++) {
         qgrp *g = &L->g[gi];
-        if ((rc = rec_query_fts(&L->pq, gi, &expr))) {
+        g->text = L->pq.g[gi].n > 1;
+        if ((rc = rec_query_fts(&L->pq, gi, &g->expr))) {
             err_set(L->e, rc, "out of memory");
             break;
         }
@@ -282,7 +296,7 @@ static int load_groups(lq *L)
             rc = L->e->code;
             break;
         }
-        sqlite3_bind_text(st, 1, (const char *)expr.p, (int)expr.n, SQLITE_STATIC);
+        sqlite3_bind_text(st, 1, (const char *)g->expr.p, (int)g->expr.n, SQLITE_STATIC);
         sqlite3_bind_int(st, 2, COMMON_BLOBS + 1);
         size_t cap = 0;
         int src;
@@ -299,6 +313,7 @@ static int load_groups(lq *L)
             g->ids[g->n++] = sqlite3_column_int64(st, 0);
         }
         sqlite3_reset(st);
+        L->work += g->n / 64;
         if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
             rc = err_set(L->e, LOUPE_EIO, "records: full-text query: %s", sqlite3_errmsg(L->c->db));
         if (rc)
@@ -308,7 +323,13 @@ static int load_groups(lq *L)
             g->est = TERM_CALLS;
             continue;
         }
+        if (g->n == 0)
+            continue;
         qsort(g->ids, g->n, sizeof *g->ids, cmp_i64);
+        if (g->n >= COUNT_BLOBS) { /* each blob has a call at least: not rare */
+            g->est = TERM_CALLS;
+            continue;
+        }
         if (!(st = rconn_stmt(L->c, "SELECT count(*) FROM (SELECT 1 FROM call_blob WHERE blob_id=?1 LIMIT ?2)",
                               L->e))) {
             rc = L->e->code;
@@ -322,7 +343,6 @@ static int load_groups(lq *L)
             sqlite3_reset(st);
         }
     }
-    buf_free(&expr);
     return rc;
 }
 
@@ -339,7 +359,7 @@ static int has_id(const qgrp *g, int64_t id)
     return lo < g->n && g->ids[lo] == id;
 }
 
-/* Fast check: every rare group has one of its blobs in the call. */
+/* Fast check: every listed group has one of its blobs in the call. */
 static int sblobs_ok(const lq *L, slice sb)
 {
     for (size_t gi = 0; gi < L->pq.ng; gi++) {
@@ -357,26 +377,62 @@ static int sblobs_ok(const lq *L, slice sb)
     return 1;
 }
 
-/* Slow check on the text, for groups that need it.  1 match, 0 not, <0 error. */
-static int text_ok(lq *L, slice sb, size_t *work)
+/* Does blob hold group gi?  1, 0, or a negative error. */
+static int blob_has(lq *L, size_t gi, int64_t blob)
 {
-    int need = 0;
-    for (size_t gi = 0; gi < L->pq.ng; gi++)
-        need |= L->g[gi].common || L->pq.g[gi].n > 1;
-    if (!need)
-        return 1;
-    slice tv[MAX_TEXTS];
-    size_t ntv = 0;
-    int rc = call_texts(L->c, sb, &L->b, tv, &ntv);
-    if (rc)
-        return err_set(L->e, rc, "records: reading call text");
-    *work += 20;
+    qgrp *g = &L->g[gi];
+    if (!g->common) {
+        if (!has_id(g, blob))
+            return 0;
+        if (!g->text)
+            return 1;
+    }
+    uint64_t key = ((uint64_t)blob << 5 | gi) + 1;
+    size_t j = (size_t)(key * 0x9e3779b97f4a7c15ULL >> 52) & (VCACHE - 1);
+    for (; L->vc[j].key; j = (j + 1) & (VCACHE - 1))
+        if (L->vc[j].key == key)
+            return L->vc[j].v;
+    int v = 1, rc;
+    if (g->common) { /* an FTS5 probe at one rowid */
+        sqlite3_stmt *st = rconn_stmt(L->c, "SELECT 1 FROM fts WHERE fts MATCH ?1 AND rowid = ?2", L->e);
+        if (!st)
+            return L->e->code;
+        sqlite3_bind_text(st, 1, (const char *)g->expr.p, (int)g->expr.n, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, blob);
+        v = sqlite3_step(st) == SQLITE_ROW;
+        sqlite3_reset(st);
+        L->work += 2;
+    }
+    if (v && g->text) {
+        L->b.texts.n = 0;
+        if ((rc = rconn_blob(L->c, (uint64_t)blob, &L->b.texts)))
+            return err_set(L->e, rc, "records: reading call text");
+        v = rec_text_has(&L->pq, gi, buf_slice(&L->b.texts));
+        L->work += 10;
+    }
+    if (L->vn * 2 > VCACHE) { /* bounded: start over */
+        memset(L->vc, 0, sizeof L->vc);
+        L->vn = 0;
+        j = (size_t)(key * 0x9e3779b97f4a7c15ULL >> 52) & (VCACHE - 1);
+    }
+    L->vc[j].key = key;
+    L->vc[j].v = (int8_t)v;
+    L->vn++;
+    return v;
+}
+
+/* The slow checks of a call (probes, texts).  1 match, 0 not, <0 error. */
+static int call_ok(lq *L, slice sb)
+{
     for (size_t gi = 0; gi < L->pq.ng; gi++) {
-        if (!(L->g[gi].common || L->pq.g[gi].n > 1))
-            continue;
+        if (!L->g[gi].common && !L->g[gi].text)
+            continue; /* sblobs_ok() did it */
+        const uint8_t *p = sb.p, *end = sb.p + sb.n;
+        uint64_t id;
         int found = 0;
-        for (size_t t = 0; t < ntv && !found; t++)
-            found = rec_text_has(&L->pq, gi, tv[t]);
+        while (!found && p && p < end && !varint_get(&p, end, &id))
+            if ((found = blob_has(L, gi, (int64_t)id)) < 0)
+                return found;
         if (!found)
             return 0;
     }
@@ -384,7 +440,7 @@ static int text_ok(lq *L, slice sb, size_t *work)
 }
 
 /* Candidates from the rarest group: (start, id) of the calls using its
- * blobs that pass the filters and the other rare groups, newest first. */
+ * blobs that pass the filters and the other listed groups, newest first. */
 static int term_candidates(lq *L, size_t gi, int cursor, int64_t cs, int64_t cid, cand **out, size_t *nout)
 {
     qgrp *g = &L->g[gi];
@@ -414,10 +470,11 @@ static int term_candidates(lq *L, size_t gi, int cursor, int64_t cs, int64_t cid
     }
     if (rc)
         goto cleanup;
-    qsort(ids, n, sizeof *ids, cmp_i64);
+    if (n)
+        qsort(ids, n, sizeof *ids, cmp_i64);
     build_where(L, cursor);
     char sql[1400];
-    snprintf(sql, sizeof sql, "SELECT start_ns, sblobs FROM calls WHERE id = ?16 AND %s", L->where);
+    snprintf(sql, sizeof sql, "SELECT start_ns, sblobs FROM spans WHERE id = ?16 AND %s", L->where);
     if (!(st = rconn_stmt(L->c, sql, L->e))) {
         rc = L->e->code;
         goto cleanup;
@@ -438,7 +495,8 @@ static int term_candidates(lq *L, size_t gi, int cursor, int64_t cs, int64_t cid
         }
         sqlite3_reset(st);
     }
-    qsort(cv, nc, sizeof *cv, by_time_desc);
+    if (nc)
+        qsort(cv, nc, sizeof *cv, by_time_desc);
 cleanup:
     free(ids);
     if (rc) {
@@ -451,12 +509,12 @@ cleanup:
 }
 
 /* The ids of the page: up to limit + 1 matching calls (the extra one only
- * says more follow), or fewer and *stop set where a budget ran out. */
+ * says more follow), or fewer and *stop set where the budget ran out. */
 static int select_page(lq *L, size_t limit, int cursor, int64_t cs, int64_t cid, cand *page, size_t *npage,
                        cand *stop, int *stopped)
 {
     int rc = 0;
-    size_t n = 0, work = 0;
+    size_t n = 0;
     *stopped = 0;
     size_t best = SIZE_MAX;
     for (size_t gi = 0; gi < L->pq.ng; gi++)
@@ -467,13 +525,13 @@ static int select_page(lq *L, size_t limit, int cursor, int64_t cs, int64_t cid,
         size_t nc = 0;
         if ((rc = term_candidates(L, best, cursor, cs, cid, &cv, &nc)))
             return rc;
-        sqlite3_stmt *st = rconn_stmt(L->c, "SELECT sblobs FROM calls WHERE id=?1", L->e);
+        sqlite3_stmt *st = rconn_stmt(L->c, "SELECT sblobs FROM spans WHERE id=?1", L->e);
         for (size_t k = 0; k < nc && n <= limit && st; k++) {
             sqlite3_bind_int64(st, 1, cv[k].id);
             int ok = 0;
             if (sqlite3_step(st) == SQLITE_ROW) {
                 slice sb = slice_make(sqlite3_column_blob(st, 0), (size_t)sqlite3_column_bytes(st, 0));
-                ok = text_ok(L, sb, &work);
+                ok = call_ok(L, sb);
             }
             sqlite3_reset(st);
             if (ok < 0) {
@@ -492,7 +550,7 @@ static int select_page(lq *L, size_t limit, int cursor, int64_t cs, int64_t cid,
     /* scan newest first */
     build_where(L, cursor);
     char sql[1400];
-    snprintf(sql, sizeof sql, "SELECT id, start_ns, sblobs FROM calls WHERE %s ORDER BY start_ns DESC, id DESC",
+    snprintf(sql, sizeof sql, "SELECT id, start_ns, sblobs FROM spans WHERE %s ORDER BY start_ns DESC, id DESC",
              L->where);
     sqlite3_stmt *st = rconn_stmt(L->c, sql, L->e);
     if (!st)
@@ -502,15 +560,15 @@ static int select_page(lq *L, size_t limit, int cursor, int64_t cs, int64_t cid,
     while (n <= limit && (src = sqlite3_step(st)) == SQLITE_ROW) {
         cand cd = { sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 0) };
         slice sb = slice_make(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
-        work++;
+        L->work++;
         int ok = sblobs_ok(L, sb);
-        if (ok && (ok = text_ok(L, sb, &work)) < 0) {
+        if (ok && (ok = call_ok(L, sb)) < 0) {
             rc = ok;
             break;
         }
         if (ok)
             page[n++] = cd;
-        if (work >= SCAN_BUDGET && n <= limit) {
+        if (L->work >= SCAN_BUDGET && n <= limit) {
             *stop = cd;
             *stopped = 1;
             break;
@@ -573,7 +631,7 @@ int records_calls(records *r, const rec_call_query *q, rec_call_fn fn, void *ctx
     } else {
         build_where(L, cursor);
         char sql[1400];
-        snprintf(sql, sizeof sql, "SELECT id, start_ns FROM calls WHERE %s ORDER BY start_ns DESC, id DESC LIMIT ?16",
+        snprintf(sql, sizeof sql, "SELECT id, start_ns FROM spans WHERE %s ORDER BY start_ns DESC, id DESC LIMIT ?16",
                  L->where);
         sqlite3_stmt *st = rconn_stmt(L->c, sql, e);
         if (!st) {
@@ -595,7 +653,7 @@ int records_calls(records *r, const rec_call_query *q, rec_call_fn fn, void *ctx
         cursor_put(next_cursor, page[limit - 1].start, page[limit - 1].id);
     else if (stopped)
         cursor_put(next_cursor, stop.start, stop.id);
-    sqlite3_stmt *st = rconn_stmt(L->c, "SELECT " CALL_COLS " FROM calls WHERE id=?1", e);
+    sqlite3_stmt *st = rconn_stmt(L->c, "SELECT " CALL_COLS " FROM spans WHERE id=?1 AND call = 1", e);
     if (!st) {
         rc = e->code;
         goto cleanup;
@@ -609,8 +667,10 @@ int records_calls(records *r, const rec_call_query *q, rec_call_fn fn, void *ctx
 cleanup:
     if (L->c)
         rec_release(r, L->c);
-    for (size_t gi = 0; gi < REC_Q_GROUPS; gi++)
+    for (size_t gi = 0; gi < REC_Q_GROUPS; gi++) {
         free(L->g[gi].ids);
+        buf_free(&L->g[gi].expr);
+    }
     rowbufs_free(&L->b);
     free(L);
     free(page);
@@ -623,7 +683,7 @@ int records_call_get(records *r, int64_t id, rec_call_fn fn, void *ctx, err_ctx 
     rowbufs b;
     memset(&b, 0, sizeof b);
     int rc;
-    sqlite3_stmt *st = rconn_stmt(c, "SELECT " CALL_COLS " FROM calls WHERE id=?1", e);
+    sqlite3_stmt *st = rconn_stmt(c, "SELECT " CALL_COLS " FROM spans WHERE id=?1 AND call = 1", e);
     if (!st) {
         rc = e->code;
         goto cleanup;
@@ -650,7 +710,8 @@ int records_top(records *r, rec_top_by by, const char *metric, int64_t start_ns,
 {
     static const char *const cols[] = { [REC_BY_USER] = "user_id", [REC_BY_TEMPLATE] = "template",
                                         [REC_BY_MODEL] = "model",  [REC_BY_ROUTE] = "route",
-                                        [REC_BY_PROVIDER] = "provider", [REC_BY_SERVICE] = "service" };
+                                        [REC_BY_PROVIDER] = "provider",
+                                        [REC_BY_SERVICE] = "service" };
     if ((int)by < 0 || (size_t)by >= sizeof cols / sizeof *cols)
         return err_set(e, LOUPE_EINVAL, "unknown grouping");
     const char *order;
@@ -673,10 +734,11 @@ int records_top(records *r, rec_top_by by, const char *metric, int64_t start_ns,
         goto cleanup;
     char sql[1024];
     snprintf(sql, sizeof sql,
-             "SELECT %s AS k, count(*) AS n, sum(status = 2), sum(cost IS NULL), coalesce(sum(in_tok), 0),"
+             "SELECT %s AS k, count(*) AS n, sum(c_status = 2), sum(cost IS NULL), coalesce(sum(in_tok), 0),"
              " coalesce(sum(out_tok), 0), coalesce(sum(cached_tok), 0), total(cost) AS cost,"
              " coalesce(sum(in_tok), 0) + coalesce(sum(out_tok), 0) AS tok"
-             " FROM calls WHERE start_ns >= ?1 AND start_ns <= ?2%s%s GROUP BY k ORDER BY %s DESC, n DESC, k LIMIT ?5",
+             " FROM spans WHERE call = 1 AND start_ns >= ?1 AND start_ns <= ?2%s%s GROUP BY k"
+             " ORDER BY %s DESC, n DESC, k LIMIT ?5",
              cols[by], mid ? " AND model = ?3" : "", rid ? " AND route = ?4" : "", order);
     sqlite3_stmt *st = rconn_stmt(c, sql, e);
     if (!st) {

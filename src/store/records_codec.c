@@ -322,9 +322,9 @@ static int infer_flags(slice raw)
 static int is_ws(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
 /* 1 when the text may be skeletonised: it starts like a JSON object or
- * array and holds no control byte but tab / LF / CR (so marker bytes are
- * unambiguous). */
-static int json_like(slice in)
+ * array, every string literal in it ends, and it holds no control byte but
+ * tab / LF / CR (so marker bytes are unambiguous). */
+int rec_json_like(slice in)
 {
     size_t i = 0;
     while (i < in.n && is_ws(in.p[i]))
@@ -334,25 +334,30 @@ static int json_like(slice in)
     for (size_t k = 0; k < in.n; k++)
         if (in.p[k] < 0x20 && !is_ws(in.p[k]))
             return 0;
-    return 1;
+    int in_str = 0;
+    for (size_t k = 0; k < in.n; k++) {
+        uint8_t c = in.p[k];
+        if (in_str && c == '\\')
+            k++;
+        else if (c == '"')
+            in_str = !in_str;
+    }
+    return !in_str;
 }
 
-int rec_field_split(slice in, const rec_split_cb *cb, buf *skel, buf *scratch)
+/* Splits JSON text (json_like) into skel; pieces are numbered from *nref
+ * on.  A long literal whose decoded text is JSON itself (a JSON-encoded
+ * attribute such as gen_ai.input.messages) is split again, to depth
+ * NEST_DEPTH, so the strings inside it dedup with the same strings
+ * elsewhere.  stable: `in` is the caller's input (not decoded scratch). */
+static int split_json(slice in, const rec_split_cb *cb, buf *skel, uint64_t *nref, int depth, int stable)
 {
-    int rc;
-    if (!json_like(in)) {
-        if (in.n >= REC_CUT_MIN)
-            return (rc = cb->cut(cb->ctx, in, 1)) ? rc : REC_FIELD_BLOB;
-        if (in.n && cb->value && (rc = cb->value(cb->ctx, slice_make(NULL, 0), in)))
-            return rc;
-        return REC_FIELD_RAW;
-    }
-    size_t start = skel->n;
     const uint8_t *p = in.p;
     size_t n = in.n, i = 0, copied = 0;
-    uint64_t nref = 0;
     slice key = { 0 };
     uint8_t prev = 0; /* last significant byte outside strings */
+    buf scratch = BUF_INIT, nested = BUF_INIT;
+    int rc = 0;
     while (i < n) {
         if (p[i] != '"') {
             if (!is_ws(p[i]))
@@ -361,18 +366,16 @@ int rec_field_split(slice in, const rec_split_cb *cb, buf *skel, buf *scratch)
             continue;
         }
         size_t j = i + 1;
-        int bs = 0;
+        int bs = 0; /* escapes, or raw tab / LF / CR (invalid JSON): check against the escaper */
         while (j < n && p[j] != '"') {
             if (p[j] == '\\')
                 bs = 1, j++;
+            else if (p[j] < 0x20)
+                bs = 1;
             j++;
         }
-        if (j >= n) { /* unterminated: not JSON after all */
-            skel->n = start;
-            if (in.n >= REC_CUT_MIN)
-                return (rc = cb->cut(cb->ctx, in, 1)) ? rc : REC_FIELD_BLOB;
-            return REC_FIELD_RAW;
-        }
+        if (j >= n) /* rec_json_like() saw to it */
+            break;
         slice raw = slice_make(p + i + 1, j - i - 1);
         size_t k = j + 1;
         while (k < n && is_ws(p[k]))
@@ -381,52 +384,98 @@ int rec_field_split(slice in, const rec_split_cb *cb, buf *skel, buf *scratch)
         slice dec = raw;
         int ok = 1, flags = 0;
         if (bs) {
-            scratch->n = 0;
+            scratch.n = 0;
             /* room for the decoded text and its re-escaped copy (at most 6
              * bytes per byte), so escaping never moves dec */
-            if (raw.n > (SIZE_MAX - 16) / 8 || buf_reserve(scratch, raw.n * 7 + 16))
-                return LOUPE_ENOMEM;
-            if ((rc = rec_json_unescape(scratch, raw)) < 0)
-                return rc;
+            if (raw.n > (SIZE_MAX - 16) / 8 || buf_reserve(&scratch, raw.n * 7 + 16)) {
+                rc = LOUPE_ENOMEM;
+                break;
+            }
+            if ((rc = rec_json_unescape(&scratch, raw)) < 0)
+                break;
             ok = rc == 0;
-            dec = buf_slice(scratch);
+            rc = 0;
+            dec = buf_slice(&scratch);
         }
         int cut = 0;
         if (ok && dec.n >= REC_CUT_MIN) {
             cut = 1;
             if (bs) { /* only when the canonical escaper gives back the same bytes */
                 flags = infer_flags(raw);
-                size_t mark = scratch->n;
-                rc = rec_json_escape(scratch, dec, flags);
-                if (rc < 0)
-                    return rc;
-                cut = rc == 0 && scratch->n - mark == raw.n && !memcmp(scratch->p + mark, raw.p, raw.n);
-                dec = slice_make(scratch->p, mark);
+                size_t mark = scratch.n;
+                if ((rc = rec_json_escape(&scratch, dec, flags)) < 0)
+                    break;
+                cut = rc == 0 && scratch.n - mark == raw.n && !memcmp(scratch.p + mark, raw.p, raw.n);
+                rc = 0;
+                dec = slice_make(scratch.p, mark);
             }
         }
-        if (cut) {
+        int nest = 0;
+        if (cut && depth < NEST_DEPTH && rec_json_like(dec)) {
+            uint64_t before = *nref;
+            nested.n = 0;
+            if ((rc = split_json(dec, cb, &nested, nref, depth + 1, stable && !bs)))
+                break;
+            nest = *nref > before;
+        }
+        if (nest) {
+            uint8_t m[12];
+            m[0] = REC_NEST;
+            m[1] = (uint8_t)flags;
+            size_t ml = 2 + varint_put(m + 2, nested.n);
+            if (buf_append(skel, p + copied, i - copied) || buf_append(skel, m, ml) ||
+                buf_append(skel, nested.p, nested.n)) {
+                rc = LOUPE_ENOMEM;
+                break;
+            }
+            copied = j + 1;
+        } else if (cut) {
             uint8_t m[11];
             m[0] = (uint8_t)(REC_MARK | flags);
-            size_t ml = 1 + varint_put(m + 1, nref++);
-            if (buf_append(skel, p + copied, i - copied) || buf_append(skel, m, ml))
-                return LOUPE_ENOMEM;
-            if ((rc = cb->cut(cb->ctx, dec, !bs)))
-                return rc;
+            size_t ml = 1 + varint_put(m + 1, (*nref)++);
+            if (buf_append(skel, p + copied, i - copied) || buf_append(skel, m, ml)) {
+                rc = LOUPE_ENOMEM;
+                break;
+            }
+            if ((rc = cb->cut(cb->ctx, dec, stable && !bs)))
+                break;
             copied = j + 1;
         } else if (ok && !is_key && cb->value && dec.n) {
             if ((rc = cb->value(cb->ctx, prev == ':' ? key : slice_make(NULL, 0), dec)))
-                return rc;
+                break;
         }
         if (is_key)
             key = raw;
         prev = '"';
         i = j + 1;
     }
+    if (!rc && buf_append(skel, p + copied, n - copied))
+        rc = LOUPE_ENOMEM;
+    buf_free(&scratch);
+    buf_free(&nested);
+    return rc;
+}
+
+int rec_field_split(slice in, const rec_split_cb *cb, buf *skel, buf *scratch)
+{
+    int rc;
+    (void)scratch;
+    if (!rec_json_like(in)) {
+        if (in.n >= REC_CUT_MIN)
+            return (rc = cb->cut(cb->ctx, in, 1)) ? rc : REC_FIELD_BLOB;
+        if (in.n && cb->value && (rc = cb->value(cb->ctx, slice_make(NULL, 0), in)))
+            return rc;
+        return REC_FIELD_RAW;
+    }
+    size_t start = skel->n;
+    uint64_t nref = 0;
+    if ((rc = split_json(in, cb, skel, &nref, 0, 1)))
+        return rc;
     if (nref == 0) {
         skel->n = start;
         return REC_FIELD_RAW;
     }
-    return buf_append(skel, p + copied, n - copied) ? LOUPE_ENOMEM : REC_FIELD_SKEL;
+    return REC_FIELD_SKEL;
 }
 
 /* ------------------------------------------------------------ decode */
@@ -438,8 +487,9 @@ typedef struct fview {
     slice body;                /* raw text, or the (uncompressed) skeleton */
 } fview;
 
-/* Parses a stored field; decompresses a skeleton into sc->skel. */
-static int fview_parse(slice col, rec_scratch *sc, fview *v)
+/* Parses a stored field; decompresses a skeleton (or joins shape and
+ * values) into sc->skel. */
+static int fview_parse(slice col, rec_blob_fn get, void *ctx, rec_scratch *sc, fview *v)
 {
     const uint8_t *p = col.p, *end = col.p + col.n;
     memset(v, 0, sizeof *v);
@@ -458,7 +508,7 @@ static int fview_parse(slice col, rec_scratch *sc, fview *v)
         v->end = end;
         return 0;
     }
-    if (v->kind != REC_FIELD_SKEL && v->kind != REC_FIELD_SKELZ)
+    if (v->kind < REC_FIELD_SKEL || v->kind > REC_FIELD_SHAPEZ)
         return LOUPE_EIO;
     if (varint_get(&p, end, &v->nref) || v->nref > (uint64_t)(end - p))
         return LOUPE_EIO;
@@ -470,6 +520,26 @@ static int fview_parse(slice col, rec_scratch *sc, fview *v)
     v->end = p;
     if (v->kind == REC_FIELD_SKEL) {
         v->body = slice_make(p, (size_t)(end - p));
+        return 0;
+    }
+    int rc;
+    if (v->kind == REC_FIELD_SHAPE || v->kind == REC_FIELD_SHAPEZ) {
+        if (!get || varint_get(&p, end, &id))
+            return LOUPE_EIO;
+        slice values = slice_make(p, (size_t)(end - p));
+        sc->shape.n = 0;
+        sc->skel.n = 0;
+        if ((rc = get(ctx, id, &sc->shape)))
+            return rc;
+        if (v->kind == REC_FIELD_SHAPEZ) { /* sc->blob is free until the skeleton is decoded */
+            sc->blob.n = 0;
+            if ((rc = rec_zdecompress(values.p, values.n, &sc->dctx, sc->ddict, sc->ddict_ctx, &sc->blob)))
+                return rc;
+            values = buf_slice(&sc->blob);
+        }
+        if ((rc = rec_shape_join(buf_slice(&sc->shape), values, &sc->skel)))
+            return rc;
+        v->body = buf_slice(&sc->skel);
         return 0;
     }
     uint64_t raw;
@@ -500,29 +570,18 @@ static int fview_ref(const fview *v, uint64_t k, uint64_t *id)
 
 int rec_field_refs(slice col, buf *ids)
 {
-    rec_scratch none = { 0 };
-    fview v;
-    /* a compressed skeleton's refs precede the frame: parse without it */
-    if (col.n && col.p[0] == REC_FIELD_SKELZ) {
-        const uint8_t *p = col.p + 1, *end = col.p + col.n;
-        uint64_t n, id;
-        if (varint_get(&p, end, &n) || n > col.n)
-            return LOUPE_EIO;
-        for (uint64_t k = 0; k < n; k++) {
-            if (varint_get(&p, end, &id))
-                return LOUPE_EIO;
-            if (buf_append(ids, &id, sizeof id))
-                return LOUPE_ENOMEM;
-        }
+    const uint8_t *p = col.p, *end = col.p + col.n;
+    uint64_t n = 1, id;
+    if (col.n == 0 || *p == REC_FIELD_RAW)
         return 0;
-    }
-    int rc = fview_parse(col, &none, &v);
-    if (rc)
-        return rc;
-    const uint8_t *p = v.refs;
-    for (uint64_t k = 0; k < v.nref; k++) {
-        uint64_t id;
-        if (varint_get(&p, v.end, &id))
+    int kind = *p++;
+    if (kind != REC_FIELD_BLOB && (kind < REC_FIELD_SKEL || kind > REC_FIELD_SHAPEZ))
+        return LOUPE_EIO;
+    if (kind != REC_FIELD_BLOB && (varint_get(&p, end, &n) || n > col.n))
+        return LOUPE_EIO;
+    n += kind >= REC_FIELD_SHAPE; /* and the shape */
+    for (uint64_t k = 0; k < n; k++) {
+        if (varint_get(&p, end, &id))
             return LOUPE_EIO;
         if (buf_append(ids, &id, sizeof id))
             return LOUPE_ENOMEM;
@@ -530,10 +589,76 @@ int rec_field_refs(slice col, buf *ids)
     return 0;
 }
 
+/* Reads a REC_NEST header at *pp (past the marker): flags and the nested
+ * skeleton. */
+static int nest_get(const uint8_t **pp, const uint8_t *end, int *flags, slice *inner)
+{
+    const uint8_t *p = *pp;
+    uint64_t len;
+    if (p >= end)
+        return LOUPE_EIO;
+    *flags = *p++ & 0x0f;
+    if (varint_get(&p, end, &len) || len > (uint64_t)(end - p))
+        return LOUPE_EIO;
+    *inner = slice_make(p, (size_t)len);
+    *pp = p + len;
+    return 0;
+}
+
+/* Puts a skeleton's text back: markers become their blobs, escaped; nested
+ * skeletons are put back, then escaped. */
+static int decode_skel(const fview *v, slice body, rec_blob_fn get, void *ctx, rec_scratch *sc, buf *out, int depth)
+{
+    const uint8_t *p = body.p, *end = body.p + body.n, *run = p;
+    int rc;
+    if (buf_reserve(out, body.n + 64))
+        return LOUPE_ENOMEM;
+    while (p < end) {
+        if ((*p & 0xf0) != REC_MARK && *p != REC_NEST) {
+            p++;
+            continue;
+        }
+        if (buf_append(out, run, (size_t)(p - run)))
+            return LOUPE_ENOMEM;
+        int flags;
+        slice text;
+        buf inner = BUF_INIT;
+        if (*p++ == REC_NEST) {
+            slice nested;
+            if (depth >= NEST_DEPTH || nest_get(&p, end, &flags, &nested))
+                return LOUPE_EIO;
+            if ((rc = decode_skel(v, nested, get, ctx, sc, &inner, depth + 1))) {
+                buf_free(&inner);
+                return rc;
+            }
+            text = buf_slice(&inner);
+        } else {
+            flags = p[-1] & 0x0f;
+            uint64_t k, id;
+            if (varint_get(&p, end, &k) || k >= v->nref || fview_ref(v, k, &id))
+                return LOUPE_EIO;
+            sc->blob.n = 0;
+            if ((rc = get(ctx, id, &sc->blob)))
+                return rc;
+            text = buf_slice(&sc->blob);
+        }
+        rc = buf_putc(out, '"');
+        if (!rc && (rc = rec_json_escape(out, text, flags)) > 0)
+            rc = LOUPE_EIO;
+        if (!rc && buf_putc(out, '"'))
+            rc = LOUPE_ENOMEM;
+        buf_free(&inner);
+        if (rc)
+            return rc;
+        run = p;
+    }
+    return buf_append(out, run, (size_t)(end - run)) ? LOUPE_ENOMEM : 0;
+}
+
 int rec_field_decode(slice col, rec_blob_fn get, void *ctx, rec_scratch *sc, buf *out)
 {
     fview v;
-    int rc = fview_parse(col, sc, &v);
+    int rc = fview_parse(col, get, ctx, sc, &v);
     if (rc)
         return rc;
     if (v.kind == REC_FIELD_RAW)
@@ -541,33 +666,7 @@ int rec_field_decode(slice col, rec_blob_fn get, void *ctx, rec_scratch *sc, buf
     uint64_t id;
     if (v.kind == REC_FIELD_BLOB)
         return fview_ref(&v, 0, &id) ? LOUPE_EIO : get(ctx, id, out);
-    const uint8_t *p = v.body.p, *end = v.body.p + v.body.n, *run = p;
-    if (buf_reserve(out, v.body.n + 64))
-        return LOUPE_ENOMEM;
-    while (p < end) {
-        if ((*p & 0xf0) != REC_MARK) {
-            p++;
-            continue;
-        }
-        if (buf_append(out, run, (size_t)(p - run)))
-            return LOUPE_ENOMEM;
-        int flags = *p++ & 0x0f;
-        uint64_t k;
-        if (varint_get(&p, end, &k) || k >= v.nref || fview_ref(&v, k, &id))
-            return LOUPE_EIO;
-        sc->blob.n = 0;
-        if ((rc = get(ctx, id, &sc->blob)))
-            return rc;
-        if (buf_putc(out, '"'))
-            return LOUPE_ENOMEM;
-        rc = rec_json_escape(out, buf_slice(&sc->blob), flags);
-        if (rc)
-            return rc < 0 ? rc : LOUPE_EIO;
-        if (buf_putc(out, '"'))
-            return LOUPE_ENOMEM;
-        run = p;
-    }
-    return buf_append(out, run, (size_t)(end - run)) ? LOUPE_ENOMEM : 0;
+    return decode_skel(&v, v.body, get, ctx, sc, out, 0);
 }
 
 /* ------------------------------------------------------------ preview */
@@ -589,13 +688,13 @@ static int key_rank(slice key)
 int rec_field_preview(slice col, rec_blob_fn get, void *ctx, rec_scratch *sc, buf *out)
 {
     fview v;
-    int rc = fview_parse(col, sc, &v);
+    int rc = fview_parse(col, get, ctx, sc, &v);
     if (rc)
         return rc;
     uint64_t id;
     if (v.kind == REC_FIELD_BLOB)
         return fview_ref(&v, 0, &id) ? LOUPE_EIO : get(ctx, id, out);
-    if (v.kind == REC_FIELD_RAW && !json_like(v.body))
+    if (v.kind == REC_FIELD_RAW && !rec_json_like(v.body))
         return buf_append(out, v.body.p, v.body.n) ? LOUPE_ENOMEM : 0;
     /* walk the skeleton (or raw JSON): the last string value, preferring
      * content-like keys; markers stand for cut literals */
@@ -606,8 +705,8 @@ int rec_field_preview(slice col, rec_blob_fn get, void *ctx, rec_scratch *sc, bu
     uint8_t prev = 0;
     while (p < end) {
         uint8_t c = *p;
-        int is_ref = (c & 0xf0) == REC_MARK;
-        if (c != '"' && !is_ref) {
+        int is_ref = (c & 0xf0) == REC_MARK, is_nest = c == REC_NEST;
+        if (c != '"' && !is_ref && !is_nest) {
             if (!is_ws(c))
                 prev = c;
             p++;
@@ -615,7 +714,12 @@ int rec_field_preview(slice col, rec_blob_fn get, void *ctx, rec_scratch *sc, bu
         }
         slice raw = { 0 };
         uint64_t k = 0;
-        if (is_ref) {
+        int flags;
+        if (is_nest) {
+            p++;
+            if (nest_get(&p, end, &flags, &raw))
+                return LOUPE_EIO;
+        } else if (is_ref) {
             p++;
             if (varint_get(&p, end, &k) || k >= v.nref)
                 return LOUPE_EIO;
@@ -633,12 +737,12 @@ int rec_field_preview(slice col, rec_blob_fn get, void *ctx, rec_scratch *sc, bu
             s++;
         int is_key = s < end && *s == ':' && prev != ':';
         if (is_key) {
-            key = is_ref ? slice_make(NULL, 0) : raw;
+            key = is_ref || is_nest ? slice_make(NULL, 0) : raw;
         } else {
             int rank = key_rank(prev == ':' ? key : slice_make(NULL, 0));
             if (rank >= pick_rank && rank > 0) {
                 pick_rank = rank;
-                pick_ref = is_ref;
+                pick_ref = is_ref ? 1 : is_nest ? 2 : 0;
                 pick_k = k;
                 pick = raw;
             }
@@ -647,8 +751,10 @@ int rec_field_preview(slice col, rec_blob_fn get, void *ctx, rec_scratch *sc, bu
     }
     if (pick_rank < 0) /* no string value: the whole text */
         return rec_field_decode(col, get, ctx, sc, out);
-    if (pick_ref)
+    if (pick_ref == 1)
         return fview_ref(&v, pick_k, &id) ? LOUPE_EIO : get(ctx, id, out);
+    if (pick_ref == 2) /* a JSON document inside a string: its text */
+        return decode_skel(&v, pick, get, ctx, sc, out, 1);
     size_t mark = out->n;
     rc = rec_json_unescape(out, pick);
     if (rc < 0)

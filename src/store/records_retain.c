@@ -1,10 +1,10 @@
 /* records_retain.c - retention of the records store: rows older than the
  * cutoff go, then the blobs and dictionary entries nothing uses any more.
  *
- * Why no reference counts: every blob and dictionary entry keeps last_ns,
+ * Why no reference counts: every blob and dictionary entry keeps last_h,
  * the latest time (rounded up to the hour) of any row that ever used it,
  * raised by the writer as it writes rows.  Rows are deleted by the same
- * time (calls and spans by start, logs by time), so when an entry's last_ns
+ * time (spans and calls by start, logs by time), so when an entry's last_h
  * is below the cutoff, every row that used it is below the cutoff too and
  * was deleted earlier in the same pass; while a pass runs, the writer drops
  * rows older than its cutoff, so none can start using such an entry
@@ -23,7 +23,7 @@
 
 #define STEP_ROWS 2000
 
-enum { PH_CALLS, PH_SPANS, PH_LOGS, PH_BLOBS, PH_DICT, PH_DONE };
+enum { PH_ROWS, PH_LOGS, PH_BLOBS, PH_DICT, PH_DONE };
 
 static int sqlfail(records *r, err_ctx *e, const char *what)
 {
@@ -63,39 +63,44 @@ static int exec_id(records *r, const char *sql, int64_t a, int64_t b, err_ctx *e
     return rc == SQLITE_DONE ? 0 : sqlfail(r, e, "delete");
 }
 
-/* Calls: their call_blob rows first (named by the call's sblobs). */
-static int step_calls(records *r, int64_t cutoff, rec_delta *d, int *more, err_ctx *e)
+/* Spans and calls (one table): a call's call_blob rows go first (named by
+ * its sblobs). */
+static int step_rows(records *r, int64_t cutoff, rec_delta *d, int *more, err_ctx *e)
 {
-    buf ids = BUF_INIT;
-    int rc = collect(r, "SELECT id, 0, 0 FROM calls WHERE start_ns < ?1 ORDER BY start_ns LIMIT ?2", cutoff, &ids, e);
+    buf ids = BUF_INIT, blobs = BUF_INIT;
+    int rc = collect(r, "SELECT id, 0, 0 FROM spans WHERE start_ns < ?1 ORDER BY start_ns LIMIT ?2", cutoff, &ids, e);
     size_t n = ids.n / (3 * sizeof(int64_t));
     const int64_t *v = (const int64_t *)ids.p;
-    sqlite3_stmt *st = NULL;
     for (size_t i = 0; i < n && !rc; i++) {
-        if (!(st = rconn_stmt(r->wc, "SELECT sblobs FROM calls WHERE id=?1", e))) {
+        sqlite3_stmt *st = rconn_stmt(r->wc, "SELECT sblobs, span, call FROM spans WHERE id=?1", e);
+        if (!st) {
             rc = e->code;
             break;
         }
         sqlite3_bind_int64(st, 1, v[3 * i]);
-        buf blobs = BUF_INIT;
+        blobs.n = 0;
+        int span = 0, call = 0;
         if (sqlite3_step(st) == SQLITE_ROW) {
             const uint8_t *p = sqlite3_column_blob(st, 0), *end = p + sqlite3_column_bytes(st, 0);
             uint64_t id;
             while (p && p < end && !varint_get(&p, end, &id))
                 if (buf_append(&blobs, &id, sizeof id))
                     rc = err_set(e, LOUPE_ENOMEM, "out of memory");
+            span = sqlite3_column_type(st, 1) != SQLITE_NULL;
+            call = sqlite3_column_type(st, 2) != SQLITE_NULL;
         }
         sqlite3_reset(st);
         const uint64_t *b = (const uint64_t *)blobs.p;
         for (size_t k = 0; k < blobs.n / 8 && !rc; k++)
             rc = exec_id(r, "DELETE FROM call_blob WHERE blob_id=?1 AND call_id=?2", (int64_t)b[k], v[3 * i], e);
-        buf_free(&blobs);
         if (!rc)
-            rc = exec_id(r, "DELETE FROM calls WHERE id=?1 AND ?2=?2", v[3 * i], 0, e);
-        d->calls--;
+            rc = exec_id(r, "DELETE FROM spans WHERE id=?1 AND ?2=?2", v[3 * i], 0, e);
+        d->spans -= span;
+        d->calls -= call;
     }
     *more = n == STEP_ROWS;
     buf_free(&ids);
+    buf_free(&blobs);
     return rc;
 }
 
@@ -121,7 +126,7 @@ static int step_delete(records *r, const char *sql, int64_t cutoff, int64_t *cou
 static int step_blobs(records *r, int64_t cutoff, rec_delta *d, int *more, err_ctx *e)
 {
     buf ids = BUF_INIT, text = BUF_INIT;
-    int rc = collect(r, "SELECT id, fts, raw_len FROM blobs WHERE last_ns < ?1 LIMIT ?2", cutoff, &ids, e);
+    int rc = collect(r, "SELECT id, fts, raw_len FROM blobs WHERE last_h < ?1 LIMIT ?2", cutoff / REC_HOUR_NS, &ids, e);
     size_t n = ids.n / (3 * sizeof(int64_t));
     const int64_t *v = (const int64_t *)ids.p;
     for (size_t i = 0; i < n && !rc; i++) {
@@ -175,11 +180,7 @@ int rec_retain_step(records *r, int64_t cutoff, err_ctx *e)
         return rc;
     int64_t unused = 0;
     switch (r->ret_phase) {
-    case PH_CALLS: rc = step_calls(r, cutoff, &d, &more, e); break;
-    case PH_SPANS:
-        rc = step_delete(r, "DELETE FROM spans WHERE id IN (SELECT id FROM spans WHERE start_ns < ?1 LIMIT ?2)",
-                         cutoff, &d.spans, &more, e);
-        break;
+    case PH_ROWS: rc = step_rows(r, cutoff, &d, &more, e); break;
     case PH_LOGS:
         rc = step_delete(r, "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE t < ?1 LIMIT ?2)", cutoff,
                          &d.logs, &more, e);
@@ -189,7 +190,7 @@ int rec_retain_step(records *r, int64_t cutoff, err_ctx *e)
         /* small tables: one statement each */
         if (!(rc = step_delete(r, "DELETE FROM svc WHERE last_ns < ?1 AND ?2=?2", cutoff, &unused, &more, e)) &&
             !(rc = step_delete(r, "DELETE FROM ops WHERE last_ns < ?1 AND ?2=?2", cutoff, &unused, &more, e)))
-            rc = step_delete(r, "DELETE FROM dict WHERE last_ns < ?1 AND ?2=?2", cutoff, &unused, &more, e);
+            rc = step_delete(r, "DELETE FROM dict WHERE last_h < ?1 AND ?2=?2", cutoff / REC_HOUR_NS, &unused, &more, e);
         more = 0;
         break;
     default: break;

@@ -12,9 +12,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A span's own service, user and session are the row's (its call's)
+ * unless s_* say otherwise (records_rows.c). */
 #define SPAN_COLS                                                                                                    \
-    "trace_id, span_id, parent_id, service, name, kind, start_ns, dur_ns, status, status_msg, attrs, events,"      \
-    " links, resource, scope_name, scope_version, user_id, session_id"
+    "trace_id, span_id, parent_id, coalesce(s_service, service), name, kind, start_ns, dur_ns, status,"            \
+    " status_msg, attrs, events, links, resource, scope_name, scope_version, coalesce(s_user, user_id),"           \
+    " coalesce(s_session, session_id)"
 #define TAG_SCAN_MAX 500000 /* spans examined by one trace search */
 
 typedef struct spanbufs {
@@ -53,7 +56,7 @@ int records_trace_spans(records *r, const uint8_t trace_id[16], rec_span_fn fn, 
     spanbufs b;
     memset(&b, 0, sizeof b);
     int rc = 0, src = SQLITE_DONE;
-    sqlite3_stmt *st = rconn_stmt(c, "SELECT " SPAN_COLS " FROM spans WHERE trace_id=?1 ORDER BY start_ns, id", e);
+    sqlite3_stmt *st = rconn_stmt(c, "SELECT " SPAN_COLS " FROM spans WHERE trace_id=?1 AND span = 1 ORDER BY start_ns, id", e);
     if (!st) {
         rc = e->code;
         goto cleanup;
@@ -262,8 +265,8 @@ int records_find_traces(records *r, const rec_trace_query *q, uint8_t (**ids)[16
     const slice names[4] = { q->service, q->operation, q->user_id, q->session_id };
     static const char *const cols[4] = { "service", "name", "user_id", "session_id" };
     char sql[1024];
-    size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT trace_id, attrs, resource FROM spans WHERE start_ns >= ?1"
-                                                   " AND start_ns <= ?2");
+    size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT trace_id, attrs, resource FROM spans WHERE span = 1"
+                                                   " AND start_ns >= ?1 AND start_ns <= ?2");
     int rc = 0, src = SQLITE_DONE;
     for (int i = 0; i < 4; i++) {
         if (!names[i].n)

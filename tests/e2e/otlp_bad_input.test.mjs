@@ -5,16 +5,19 @@
 // valid span is stored.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import net from 'node:net';
 import zlib from 'node:zlib';
 import {
   startLoupe, otlpPost, rawTracesPb, rawTracesJson, randomHex, PB, baseSec, jaegerTrace, eventually,
+  stopLoupe,
 } from './lib/otel.mjs';
 import { pbBytes, pbTag, pbVarint } from './lib/remote_write.mjs';
+import { withDeadline } from './lib/loupe.mjs';
 
 const DECOMP_LIMIT = 4 << 20;
 let l;
 before(async () => { l = await startLoupe({ args: ['--max-decompressed-bytes', String(DECOMP_LIMIT)] }); });
-after(async () => { await l?.stop(); l?.cleanup(); });
+after(() => stopLoupe(l));
 
 const PBH = { 'Content-Type': 'application/x-protobuf' };
 const JSONH = { 'Content-Type': 'application/json' };
@@ -244,4 +247,29 @@ test('a valid request: protobuf in, protobuf out; JSON in, JSON out; no partial_
   await jaegerTrace(l, c.traceId, 1);
   await jaegerTrace(l, d.traceId, 1);
   await eventually(async () => (await l.get('/readyz')).status === 200);
+});
+
+test('idle keep-alive clients (as every OTLP/HTTP exporter keeps) do not starve other requests', async () => {
+  // 40 connections that made one request each and stay open, idle
+  const socks = [];
+  try {
+    for (let i = 0; i < 40; i++) {
+      const s = net.connect(Number(new URL(l.otlpUrl).port), '127.0.0.1');
+      s.on('error', () => {});
+      await new Promise((r, j) => { s.once('connect', r); s.once('error', j); });
+      socks.push(s);
+      s.write(`GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: keep-alive\r\n\r\n`);
+      const got = await withDeadline(new Promise((r) => s.once('data', r)), 20000);
+      assert.notEqual(got, 'timeout', `connection ${i + 1} got no answer in 20 s while ${i} earlier ones sit idle`);
+    }
+    const sp = span('after-idle-clients');
+    const r = await withDeadline(otlpPost(`${l.otlpUrl}/v1/traces`, rawTracesPb([sp]), PBH), 20000);
+    assert.notEqual(r, 'timeout', 'an export behind 40 idle keep-alive connections got no answer in 20 s');
+    assert.equal(r.status, 200);
+    const q = await withDeadline(l.json(`/api/traces/${sp.traceId}`), 20000);
+    assert.notEqual(q, 'timeout', 'a query behind 40 idle keep-alive connections got no answer in 20 s');
+    assert.equal(q.status, 200);
+  } finally {
+    for (const s of socks) s.destroy();
+  }
 });

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { SLOW, withDeadline } from './lib/loupe.mjs';
 import {
   startLoupe, ProtobufTraceSerializer, InMemorySpanExporter, BasicTracerProvider, SimpleSpanProcessor,
-  resourceFromAttributes, under, hr, baseSec, SpanKind, otlpPost,
+  resourceFromAttributes, under, hr, baseSec, SpanKind, otlpPost, stopLoupe,
 } from './lib/otel.mjs';
 
 const WRITERS = 4;
@@ -129,7 +129,7 @@ async function verify(l, acked, unknown, label) {
   return present;
 }
 
-test('kill -9 while spans stream in: every acknowledged span and call survives', async () => {
+test('kill -9 while spans stream in: every acknowledged span and call survives', async (t) => {
   const l = await startLoupe();
   const batches = new Batches();
   const acked = [];
@@ -149,10 +149,12 @@ test('kill -9 while spans stream in: every acknowledged span and call survives',
       acked.push(...s.acked);
       for (const b of s.inflight) unknown.add(b);
       await l.start();
+      const tv = Date.now();
       const present = await verify(l, acked, unknown, `after kill ${cycle + 1}`);
+      t.diagnostic(`kill ${cycle + 1}: ${acked.length} requests acknowledged so far (${acked.length * SPANS_PER_REQUEST} spans), `
+        + `${unknown.size} in flight of which ${present} stored whole; verified in ${Date.now() - tv} ms`);
       // the outcome of those is now known
-      for (const b of [...unknown]) unknown.delete(b);
-      void present;
+      unknown.clear();
     }
     // and a graceful stop keeps all of it too
     const st = await l.stop();
@@ -161,8 +163,7 @@ test('kill -9 while spans stream in: every acknowledged span and call survives',
     await verify(l, acked, new Set(), 'after SIGTERM');
     assert.ok(acked.length >= 40);
   } finally {
-    await l.stop();
-    l.cleanup();
+    await stopLoupe(l);
   }
 });
 

@@ -9,11 +9,12 @@ import { SeverityNumber } from '@opentelemetry/api-logs';
 import {
   KINDS, startLoupe, tracing, metering, logging, baseSec, hr, usOf, under, SpanKind, SpanStatusCode, ValueType,
   jaegerTrace, tagMap, sameId, spanOf, callsOfTrace, callById, promOne, promQuery, priceOf, costOf, closeTo,
+  stopLoupe,
 } from './lib/otel.mjs';
 
 let l;
 before(async () => { l = await startLoupe(); });
-after(async () => { await l?.stop(); l?.cleanup(); });
+after(() => stopLoupe(l));
 
 const slug = (kind, gz) => `${kind.replace('/', '-')}${gz ? '-gz' : ''}`;
 
@@ -283,4 +284,17 @@ test('the main HTTP port serves OTLP/HTTP too', async () => {
   await tr.shutdown();
   const jt = await jaegerTrace(l, span.spanContext().traceId, 1);
   assert.equal(jt.spans[0].operationName, 'on-main-port');
+});
+
+test("Langfuse's OTLP path (/api/public/otel/v1/traces) takes the same spans", async () => {
+  const tr = tracing('http/protobuf', { otlpUrl: `${l.otlpUrl}/api/public/otel` }, { 'service.name': 'exp-langfuse-path' });
+  const B = baseSec();
+  const span = tr.tracer.startSpan('generation', { startTime: hr(B, 0), attributes: {
+    'langfuse.observation.type': 'generation', 'langfuse.observation.model.name': 'gpt-4o-mini',
+    'langfuse.observation.usage_details': JSON.stringify({ input: 9, output: 2 }), 'langfuse.user.id': 'lf-user' } });
+  span.end(hr(B, 10));
+  await tr.flush();
+  await tr.shutdown();
+  const [c] = await callsOfTrace(l, span.spanContext().traceId, 1);
+  assert.deepEqual([c.model, c.user_id, c.input_tokens, c.output_tokens], ['gpt-4o-mini', 'lf-user', 9, 2]);
 });

@@ -6,8 +6,9 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  startLoupe, tracing, baseSec, hr, under, SpanKind, SpanStatusCode, jaegerTrace, spanOf, sameId, callOfSpan,
+  startLoupe, tracing, logging, baseSec, hr, under, SpanKind, SpanStatusCode, jaegerTrace, spanOf, sameId, callOfSpan,
   callsOfTrace, eventually, promQuery,
+  stopLoupe,
 } from './lib/otel.mjs';
 
 let l;
@@ -179,7 +180,7 @@ before(async () => {
   await tr.flush();
   await tr.shutdown();
 });
-after(async () => { await l?.stop(); l?.cleanup(); });
+after(() => stopLoupe(l));
 
 const FAMILIES = ['otel-current', 'otel-deprecated-events', 'otel-deprecated-content', 'openinference', 'openllmetry',
   'langfuse', 'vllm', 'seed-app', 'error'];
@@ -273,4 +274,56 @@ test('derived series: request, token and TTFT series from the calls alone', asyn
   assert.equal(await total(`loupe_llm_request_duration_seconds_bucket{${S},model="meta-llama/Llama-3.1-8B-Instruct",le="1"}`), 0);
   assert.equal(await total(`loupe_llm_request_duration_seconds_bucket{${S},model="meta-llama/Llama-3.1-8B-Instruct",le="2"}`), 1);
   assert.equal(await total(`loupe_llm_cost_usd_total{${S},model="gpt-4o",route="local"}`), 0.0123);
+});
+
+/* gen_ai.client.inference.operation.details: the whole call as a log event
+ * (opt-in in OTel GenAI; instrumentations emit it beside their span). */
+async function detailsEvent({ spanAttrs }) {
+  const res = { 'service.name': 'genai-logs' };
+  const tr = tracing('http/protobuf', l, res);
+  const lg = logging('http/protobuf', l, res);
+  const B = baseSec();
+  const span = tr.tracer.startSpan('chat gpt-4o-mini', { kind: SpanKind.CLIENT, startTime: hr(B, 0), attributes: spanAttrs });
+  lg.logger.emit({
+    eventName: 'gen_ai.client.inference.operation.details', timestamp: hr(B, 700), severityNumber: 9, context: under(span),
+    attributes: {
+      'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini',
+      'gen_ai.usage.input_tokens': 33, 'gen_ai.usage.output_tokens': 4, 'user.id': 'u-logs',
+      'gen_ai.input.messages': JSON.stringify([{ role: 'user', parts: [{ type: 'text', content: 'Ping from a log event' }] }]),
+      'gen_ai.output.messages': JSON.stringify([{ role: 'assistant', parts: [{ type: 'text', content: 'Pong' }], finish_reason: 'stop' }]),
+    },
+  });
+  span.end(hr(B, 800));
+  await lg.flush();
+  await tr.flush();
+  await lg.shutdown();
+  await tr.shutdown();
+  return span.spanContext();
+}
+
+test('a gen_ai.client.inference.operation.details log event in a plain span is one call', async () => {
+  const sc = await detailsEvent({ spanAttrs: { 'http.route': '/x' } });
+  const calls = await callsOfTrace(l, sc.traceId, 1);
+  const [c, full] = await callOfSpan(l, sc.traceId, sc.spanId);
+  assert.equal(calls[0].id, c.id);
+  assert.equal(c.model, 'gpt-4o-mini');
+  assert.equal(c.provider, 'openai');
+  assert.equal(c.user_id, 'u-logs');
+  assert.equal(c.service, 'genai-logs');
+  assert.equal(c.input_tokens, 33);
+  assert.equal(c.output_tokens, 4);
+  assert.ok(full.prompt.includes('Ping from a log event'), full.prompt);
+  assert.ok(full.completion.includes('Pong'), full.completion);
+});
+
+test('a span that is a call plus its details log event: still one call, tokens counted once', async () => {
+  const sc = await detailsEvent({ spanAttrs: {
+    'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini',
+    'gen_ai.usage.input_tokens': 33, 'gen_ai.usage.output_tokens': 4, 'user.id': 'u-logs' } });
+  // give a second record time to show up if there is one
+  await jaegerTrace(l, sc.traceId, 1);
+  const r = await l.json(`/api/v1/llm/calls?trace_id=${sc.traceId}`);
+  assert.equal(r.status, 200);
+  assert.deepEqual(r.json.calls.map((c) => [c.span_id, c.input_tokens, c.output_tokens]), [[sc.spanId, 33, 4]],
+    'one call per model call, not one for the span and one for its log event');
 });

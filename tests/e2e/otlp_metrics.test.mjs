@@ -5,11 +5,11 @@
 // exactly, after each round.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startLoupe, metering, AggregationTemporalityPreference, promQuery, eventually } from './lib/otel.mjs';
+import { startLoupe, metering, AggregationTemporalityPreference, promQuery, eventually, stopLoupe } from './lib/otel.mjs';
 
 let l;
 before(async () => { l = await startLoupe(); });
-after(async () => { await l?.stop(); l?.cleanup(); });
+after(() => stopLoupe(l));
 
 /* Values that are exact in binary, so sums do not depend on the order of
  * additions (the SDK adds for cumulative, loupe for delta). */

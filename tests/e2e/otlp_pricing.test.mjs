@@ -8,11 +8,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   startLoupe, tracing, baseSec, hr, SpanKind, callOfSpan, priceOf, costOf, closeTo, loadPricing, promQuery, eventually,
+  stopLoupe,
 } from './lib/otel.mjs';
 
 let l;
 before(async () => { l = await startLoupe(); });
-after(async () => { await l?.stop(); l?.cleanup(); });
+after(() => stopLoupe(l));
 
 async function oneCall(attributes) {
   const tr = tracing('http/protobuf', l, { 'service.name': 'pricing' });

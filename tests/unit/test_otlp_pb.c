@@ -381,6 +381,37 @@ static void test_anyvalue_oneof_last_wins(void **state)
     buf_free(&req);
 }
 
+/* A KeyValue is read the same whatever its field order and extra fields
+ * (the common 0a key 12 (0a value) encoding has a fast path). */
+static void test_keyvalue_encodings(void **state)
+{
+    (void)state;
+    M span = m_new(), k1 = m_new(), k2 = m_new(), v2 = m_new();
+    f_msg(&k1, 2, v_str("reversed"));
+    f_str(&k1, 1, "a");
+    f_msg(&span, 9, k1);
+    f_str(&k2, 1, "b");
+    f_str(&v2, 1, "extra");
+    f_var(&v2, 99, 1);
+    f_msg(&k2, 2, v2);
+    f_msg(&span, 9, k2);
+    kv(&span, 9, "c", v_str(""));
+    kv(&span, 9, "", v_str("empty key"));
+    M req = wrap(span);
+    otlp_traces t;
+    assert_int_equal(traces(&req, &t), 0);
+    const otlp_attrs *as = &t.spans[0].attrs;
+    assert_int_equal(as->n, 4);
+    assert_slice(as->a[0].key, "a");
+    assert_slice(as->a[0].value.u.s, "reversed");
+    assert_slice(as->a[1].value.u.s, "extra");
+    assert_int_equal(as->a[2].value.type, OTLP_STRING);
+    assert_int_equal(as->a[2].value.u.s.n, 0);
+    assert_int_equal(as->a[3].key.n, 0);
+    assert_slice(as->a[3].value.u.s, "empty key");
+    buf_free(&req);
+}
+
 static void test_traces_truncated(void **state)
 {
     (void)state;
@@ -685,8 +716,9 @@ static void test_metrics_all_kinds(void **state)
     f_dbl(&p, 11, 0.1);
     f_dbl(&p, 12, 9.9);
     f_msg(&h, 1, p);
-    /* and unpacked, split in two runs, without sum */
+    /* and unpacked, split in two runs after an empty packed one, without sum */
     p = m_new();
+    f_bytes(&p, 6, "", 0);
     f_f64(&p, 6, 4);
     f_dbl(&p, 7, 1.0);
     f_f64(&p, 6, 5);
@@ -1060,6 +1092,10 @@ static void test_null_limits_and_depth_cap(void **state)
     L.max_depth = 1000;
     assert_int_equal(logs(&req, &l), LOUPE_ETOOBIG);
     assert_non_null(strstr(E.msg, "nested deeper than 64"));
+    /* that path is long: cut, and said so */
+    const char *head = "resourceLogs[0].scopeLogs[0].logRecords[0].body.arrayValue.values[0].arrayValue";
+    assert_int_equal(strncmp(E.msg, head, strlen(head)), 0);
+    assert_non_null(strstr(E.msg, "...: arrays and kvlists nested deeper than 64"));
     buf_free(&req);
 }
 
@@ -1069,6 +1105,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_span_every_field, setup, teardown),
         cmocka_unit_test_setup_teardown(test_spans_flattened, setup, teardown),
         cmocka_unit_test_setup_teardown(test_anyvalue_oneof_last_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_keyvalue_encodings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_traces_truncated, setup, teardown),
         cmocka_unit_test_setup_teardown(test_traces_wire_types, setup, teardown),
         cmocka_unit_test_setup_teardown(test_traces_ids, setup, teardown),

@@ -76,6 +76,7 @@ static int teardown(void **state)
 static void reopen(fx *f, int retention_days)
 {
     records_close(f->r);
+    f->r = NULL; /* teardown must not close it again if the open fails */
     f->r = open_rec(f->dir, retention_days);
 }
 
@@ -406,7 +407,8 @@ static void test_call_filters(void **state)
     err_ctx e = { 0 };
     assert_int_equal(records_call_get(f->r, id, on_call, &g, &e), 0);
     assert_int_equal(g.n, 1);
-    assert_string_equal((char *)g.error.p ? (char *)dup_slice(buf_slice(&g.error)) : "", "");
+    assert_true(slice_eq(buf_slice(&g.error), S("RateLimitError: too many requests")));
+    assert_string_equal(g.user[0], "alice");
     got_free(&g);
     assert_int_equal(records_call_get(f->r, 999999, on_call, &g, &e), LOUPE_ENOTFOUND);
     got_free(&g);
@@ -589,6 +591,106 @@ static void test_fulltext(void **state)
     got_free(&g);
 }
 
+/* A call and its span share one row: a retried export replaces both, a
+ * span can come after its call, calls without ids stay apart, and each
+ * side keeps its own service / user / session / times. */
+static void test_span_call_merge(void **state)
+{
+    fx *f = *state;
+    rec_call c = mkcall(7, T0, "carol", "gpt-4o", "first prompt", "first answer");
+    rec_span s;
+    memset(&s, 0, sizeof s);
+    memcpy(s.trace_id, c.trace_id, 16);
+    memcpy(s.span_id, c.span_id, 8);
+    s.service = S("edge");
+    s.name = S("chat");
+    s.start_ns = T0 - 5;
+    s.end_ns = T0 + 3 * SEC;
+    s.attrs_json = S("{\"k\":\"v1\"}");
+    s.user_id = S("someone-else");
+    write_batch(f->r, &s, 1, &c, 1, NULL, 0);
+    /* the exporter retries with changed content */
+    c.completion = S("second answer");
+    s.attrs_json = S("{\"k\":\"v2\"}");
+    rec_write_result res = write_batch(f->r, &s, 1, &c, 1, NULL, 0);
+    assert_int_equal(res.spans, 1);
+    assert_int_equal(res.calls, 1);
+    records_stats st;
+    records_get_stats(f->r, &st);
+    assert_int_equal(st.spans, 1);
+    assert_int_equal(st.calls, 1);
+    assert_int_equal(count_q(f->r, "second"), 1);
+    assert_int_equal(count_q(f->r, "\"first answer\""), 0); /* the old completion is gone */
+    rec_call_query q;
+    query_init(&q);
+    got g = { 0 };
+    assert_int_equal(run_calls(f->r, &q, &g, NULL), 1);
+    err_ctx e = { 0 };
+    int64_t id = g.id[0];
+    got_free(&g);
+    assert_int_equal(records_call_get(f->r, id, on_call, &g, &e), 0);
+    assert_true(slice_eq(buf_slice(&g.completion), S("second answer")));
+    assert_true(slice_eq(buf_slice(&g.attrs), S("{\"k\":\"v2\"}")));
+    assert_int_equal(g.last.start_ns, T0); /* the call's own times */
+    assert_int_equal(g.last.end_ns, T0 + 2 * SEC);
+    assert_string_equal(g.user[0], "carol");
+    assert_string_equal(g.model[0], "gpt-4o");
+    query_init(&q);
+    q.user_id = S("carol"); /* calls by the call's user */
+    assert_int_equal(run_calls(f->r, &q, &g, NULL), 1);
+    q.service = S("chat-api");
+    assert_int_equal(run_calls(f->r, &q, &g, NULL), 1);
+    spans_got sg = { 0 };
+    assert_int_equal(records_trace_spans(f->r, s.trace_id, on_span, &sg, &e), 0);
+    assert_int_equal(sg.n, 1);
+    assert_string_equal(sg.fields[0][0], "edge");         /* the span's own service */
+    assert_string_equal(sg.fields[0][8], "someone-else"); /* and user */
+    assert_int_equal(sg.s[0].start_ns, T0 - 5);
+    assert_int_equal(sg.s[0].end_ns, T0 + 3 * SEC);
+
+    /* a call first, its span later: one row */
+    rec_call c2 = mkcall(8, T0 + SEC, "dave", "m", "early call", "ok");
+    write_batch(f->r, NULL, 0, &c2, 1, NULL, 0);
+    rec_span s2;
+    memset(&s2, 0, sizeof s2);
+    memcpy(s2.trace_id, c2.trace_id, 16);
+    memcpy(s2.span_id, c2.span_id, 8);
+    s2.service = S("chat-api");
+    s2.name = S("late span");
+    s2.start_ns = c2.start_ns;
+    s2.end_ns = c2.end_ns;
+    s2.user_id = S("dave");
+    write_batch(f->r, &s2, 1, NULL, 0, NULL, 0);
+    records_get_stats(f->r, &st);
+    assert_int_equal(st.spans, 2);
+    assert_int_equal(st.calls, 2);
+    query_init(&q);
+    q.has_trace_id = 1;
+    memcpy(q.trace_id, c2.trace_id, 16);
+    assert_int_equal(run_calls(f->r, &q, &g, NULL), 1);
+    assert_string_equal(g.user[0], "dave");
+    memset(&sg, 0, sizeof sg);
+    assert_int_equal(records_trace_spans(f->r, s2.trace_id, on_span, &sg, &e), 0);
+    assert_int_equal(sg.n, 1);
+    assert_string_equal(sg.fields[0][1], "late span");
+
+    /* calls without ids (from logs) never merge */
+    rec_call c3[2] = { mkcall(9, T0 + 2 * SEC, "erin", "m", "log call one", "a"),
+                       mkcall(10, T0 + 3 * SEC, "erin", "m", "log call two", "b") };
+    memset(c3[0].trace_id, 0, 16);
+    memset(c3[0].span_id, 0, 8);
+    memset(c3[1].trace_id, 0, 16);
+    memset(c3[1].span_id, 0, 8);
+    write_batch(f->r, NULL, 0, c3, 2, NULL, 0);
+    query_init(&q);
+    q.user_id = S("erin");
+    assert_int_equal(run_calls(f->r, &q, &g, NULL), 2);
+    records_get_stats(f->r, &st);
+    assert_int_equal(st.calls, 4);
+    assert_int_equal(st.spans, 2);
+    got_free(&g);
+}
+
 /* ------------------------------------------------------------ exact bytes and dedup */
 
 static void make_system_prompt(buf *b, int variant)
@@ -657,14 +759,16 @@ static void test_exact_and_dedup(void **state)
         write_batch(f->r, &s[i], 1, &c[i], 1, NULL, 0);
         records_get_stats(f->r, i ? &st2 : &st1);
     }
-    /* the first call stores the system prompt, its user message, its
-     * completion and a residual; the attribute copy adds no blob (the
-     * messages literal inside it is a different string: escaped JSON) */
-    uint64_t first = st1.blobs - st0.blobs, second = st2.blobs - st1.blobs;
-    assert_true(first >= 3);
-    assert_true(second <= first - 1); /* no second system prompt */
-    assert_true(st2.blob_raw_bytes - st1.blob_raw_bytes < sys.n);
-    assert_true(st1.blob_raw_bytes - st0.blob_raw_bytes >= sys.n);
+    /* the first call stores the system prompt, its user message and its
+     * completion, and the shapes of its prompt, messages and attributes;
+     * the copies in messages_json and inside the JSON-encoded span
+     * attribute add nothing.  The second adds its two unique parts only. */
+    assert_int_equal(st1.blobs - st0.blobs, 3 + 3);
+    assert_int_equal(st2.blobs - st1.blobs, 2);
+    assert_true(st1.blob_raw_bytes - st0.blob_raw_bytes >= sys.n + strlen(user[0]) + strlen(compl[0]));
+    assert_true(st1.blob_raw_bytes - st0.blob_raw_bytes < sys.n + strlen(user[0]) + strlen(compl[0]) + 400);
+    assert_int_equal(st2.blob_raw_bytes - st1.blob_raw_bytes, strlen(user[1]) + strlen(compl[1]));
+    assert_true(st2.blob_bytes - st0.blob_bytes < st2.blob_raw_bytes - st0.blob_raw_bytes); /* compressed */
     /* byte-exact reading */
     rec_call_query q;
     query_init(&q);
@@ -1169,6 +1273,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_call_fields, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cursor_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fulltext, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_span_call_merge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exact_and_dedup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_top, setup, teardown),
         cmocka_unit_test_setup_teardown(test_find_traces, setup, teardown),

@@ -92,6 +92,50 @@ static int encode(mem *m, slice text, buf *col)
     return kind;
 }
 
+/* The column as shape + values (the writer's form for JSON). */
+static void shape_column(mem *m, slice text, buf *col)
+{
+    assert_true(col->n > 0);
+    buf skel = BUF_INIT, shape = BUF_INIT, values = BUF_INIT, out = BUF_INIT;
+    size_t nv;
+    int kind = col->p[0];
+    /* the skeleton: the column's tail after the refs, or the raw JSON */
+    const uint8_t *p = col->p + 1, *end = col->p + col->n;
+    uint64_t n = 0, id = 0;
+    if (kind == REC_FIELD_SKEL) {
+        varint_get(&p, end, &n);
+        for (uint64_t k = 0; k < n; k++)
+            varint_get(&p, end, &id);
+        buf_append(&skel, p, (size_t)(end - p));
+    } else {
+        buf_append(&skel, text.p, text.n);
+    }
+    assert_int_equal(rec_shape_split(buf_slice(&skel), &shape, &values, &nv), 0);
+    size_t mcuts = m->cuts;
+    m_cut(m, buf_slice(&shape), 0); /* the shape is a blob too */
+    uint64_t shape_id = m->refs[mcuts];
+    out.n = 0;
+    buf_putc(&out, REC_FIELD_SHAPE);
+    buf_put_uvarint(&out, n);
+    p = col->p + 1;
+    if (kind == REC_FIELD_SKEL) {
+        varint_get(&p, end, &n);
+        buf_append(&out, col->p + 1 + varint_len(n), (size_t)(p - col->p) - 1 - varint_len(n));
+        for (uint64_t k = 0; k < n; k++) {
+            varint_get(&p, end, &id);
+            buf_put_uvarint(&out, id);
+        }
+    }
+    buf_put_uvarint(&out, shape_id);
+    buf_append(&out, values.p, values.n);
+    col->n = 0;
+    buf_append(col, out.p, out.n);
+    buf_free(&skel);
+    buf_free(&shape);
+    buf_free(&values);
+    buf_free(&out);
+}
+
 static void roundtrip(mem *m, const char *s, int want_kind, size_t want_cuts)
 {
     buf col = BUF_INIT, out = BUF_INIT;
@@ -102,10 +146,18 @@ static void roundtrip(mem *m, const char *s, int want_kind, size_t want_cuts)
     assert_int_equal(rec_field_decode(buf_slice(&col), m_get, m, &sc, &out), 0);
     if (!slice_eq(buf_slice(&out), slice_cstr(s)))
         fail_msg("round trip differs:\n in:  %s\n out: %.*s", s, (int)out.n, (const char *)out.p);
+    if (kind == REC_FIELD_SKEL || (kind == REC_FIELD_RAW && rec_json_like(slice_cstr(s)))) {
+        shape_column(m, slice_cstr(s), &col);
+        out.n = 0;
+        assert_int_equal(rec_field_decode(buf_slice(&col), m_get, m, &sc, &out), 0);
+        if (!slice_eq(buf_slice(&out), slice_cstr(s)))
+            fail_msg("shape round trip differs:\n in:  %s\n out: %.*s", s, (int)out.n, (const char *)out.p);
+    }
     buf_free(&col);
     buf_free(&out);
     buf_free(&sc.skel);
     buf_free(&sc.blob);
+    buf_free(&sc.shape);
     ZSTD_freeDCtx(sc.dctx);
 }
 
@@ -177,6 +229,65 @@ static void test_dedup_across_styles(void **state)
     mem_free(&m);
 }
 
+static void test_nested_json_string(void **state)
+{
+    (void)state;
+    mem m = { 0 };
+    buf col = BUF_INIT;
+    const char *msgs = "[{\"role\":\"system\",\"content\":\"" L48 "\"},{\"role\":\"user\",\"content\":"
+                       "\"caf\u00e9 question that is long enough to be cut out\"}]";
+    /* the messages as an attribute: a JSON string holding JSON (escaped twice) */
+    const char *attr = "{\"gen_ai.input.messages\":\"[{\\\"role\\\":\\\"system\\\",\\\"content\\\":"
+                       "\\\"" L48 "\\\"},{\\\"role\\\":\\\"user\\\",\\\"content\\\":\\\"caf"
+                       "\\\\u00e9 question that is long enough to be cut out\\\"}]\",\"n\":1}";
+    roundtrip(&m, msgs, REC_FIELD_SKEL, 2);
+    roundtrip(&m, attr, REC_FIELD_SKEL, 2);
+    /* the same two strings, found inside the attribute: one blob each (the
+     * others are the shapes of the two texts) */
+    assert_int_equal(m.n, 4);
+    assert_true(slice_eq(buf_slice(&m.blobs[0]), slice_cstr(L48)));
+    assert_true(slice_eq(buf_slice(&m.blobs[1]), slice_cstr("caf\xc3\xa9 question that is long enough to be cut out")));
+    buf_free(&col);
+    mem_free(&m);
+}
+
+static void test_shapes_shared(void **state)
+{
+    (void)state;
+    buf sh[2] = { BUF_INIT, BUF_INIT }, va[2] = { BUF_INIT, BUF_INIT };
+    const char *a[2] = { "{\"model\": \"gpt-4o\", \"tokens\": 523, \"ok\": true, \"tags\": [\"a\", -1.5e3, null]}",
+                         "{\"model\": \"llama\", \"tokens\": 7, \"ok\": false, \"tags\": [\"b\\\"c\", 0, null]}" };
+    size_t nv;
+    for (int i = 0; i < 2; i++)
+        assert_int_equal(rec_shape_split(slice_cstr(a[i]), &sh[i], &va[i], &nv), 0);
+    assert_int_equal(nv, 6);
+    assert_true(slice_eq(buf_slice(&sh[0]), buf_slice(&sh[1]))); /* same keys, same shape */
+    assert_true(slice_eq(buf_slice(&sh[0]), slice_cstr("{\"model\": \x02, \"tokens\": \x03, \"ok\": \x03, \"tags\": "
+                                                         "[\x02, \x03, \x03]}")));
+    /* role / type values are part of the shape */
+    buf msh = BUF_INIT, mva = BUF_INIT;
+    assert_int_equal(rec_shape_split(slice_cstr("[{\"role\": \"user\", \"parts\": [{\"type\": \"text\", \"content\": "
+                                                "\"hi\"}]}]"), &msh, &mva, &nv), 0);
+    assert_int_equal(nv, 1);
+    assert_true(slice_eq(buf_slice(&msh), slice_cstr("[{\"role\": \"user\", \"parts\": [{\"type\": \"text\", "
+                                                      "\"content\": \x02}]}]")));
+    buf_free(&msh);
+    buf_free(&mva);
+    buf out = BUF_INIT;
+    assert_int_equal(rec_shape_join(buf_slice(&sh[1]), buf_slice(&va[1]), &out), 0);
+    assert_true(slice_eq(buf_slice(&out), slice_cstr(a[1])));
+    out.n = 0;
+    assert_int_equal(rec_shape_join(buf_slice(&sh[1]), slice_make(va[1].p, va[1].n - 1), &out), LOUPE_EIO);
+    out.n = 0;
+    assert_int_equal(rec_shape_join(buf_slice(&sh[1]), buf_slice(&va[0]), &out), 0); /* other values, same shape */
+    assert_true(slice_eq(buf_slice(&out), slice_cstr(a[0])));
+    for (int i = 0; i < 2; i++) {
+        buf_free(&sh[i]);
+        buf_free(&va[i]);
+    }
+    buf_free(&out);
+}
+
 static void test_values_reported(void **state)
 {
     (void)state;
@@ -202,6 +313,7 @@ static void preview_of(mem *m, const char *s, const char *want)
     buf_free(&out);
     buf_free(&sc.skel);
     buf_free(&sc.blob);
+    buf_free(&sc.shape);
     ZSTD_freeDCtx(sc.dctx);
 }
 
@@ -361,6 +473,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_roundtrip_cuts),  cmocka_unit_test(test_dedup_across_styles),
+        cmocka_unit_test(test_nested_json_string), cmocka_unit_test(test_shapes_shared),
         cmocka_unit_test(test_values_reported), cmocka_unit_test(test_preview),
         cmocka_unit_test(test_tokenizer),       cmocka_unit_test(test_query_and_match),
         cmocka_unit_test(test_snippet),         cmocka_unit_test(test_hash),

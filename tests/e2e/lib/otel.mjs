@@ -372,3 +372,13 @@ export function rawTracesJson(spans, service = 'raw') {
     })) }],
   }] });
 }
+
+/* Graceful stop for an after() hook: exit status 0 (an ASan/UBSan report
+ * or a leak makes it nonzero) and no sanitizer report in the log. */
+export async function stopLoupe(l) {
+  if (!l) return;
+  const st = await l.stop();
+  l.cleanup();
+  if (st.code !== 0 || /AddressSanitizer|LeakSanitizer|runtime error:/.test(l.log))
+    throw new Error(`loupe exit status ${JSON.stringify(st)}\n${l.log.slice(-8000)}`);
+}
