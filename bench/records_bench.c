@@ -5,11 +5,17 @@
  * full-text query latencies.
  *
  * Build and run from the repository root (after a build in build-records):
- *   cc -O2 -g -std=gnu11 -D_GNU_SOURCE -Isrc bench/records_bench.c \
+ *   cc -O2 -g -std=gnu11 -D_GNU_SOURCE -Isrc bench/records_bench.c build-records/libloupe_ingest.a \
  *      build-records/libloupe_store.a build-records/libloupe_util.a \
- *      $(pkg-config --libs sqlite3 libzstd libcjson lmdb) -lpthread -lm -o /tmp/records_bench
+ *      $(pkg-config --libs sqlite3 libzstd libcjson lmdb snappy zlib libpcre2-8) -lpthread -lm \
+ *      -o /tmp/records_bench
  *   /tmp/records_bench [calls=20000] [batch=50] [threads=1] [attrs_with_messages=1]
  * (SKIP_BARE=1 skips the bare SQLite run; KEEP=1 keeps the directory.)
+ *
+ *   /tmp/records_bench --replay DIR/batches.bin [raw_json_bytes_per_call]
+ * feeds bench/llm's pre-encoded OTLP requests through otlp_export (the
+ * ingest path without HTTP) into a fresh store and prints bytes per call
+ * and a few query latencies: the disk figure of bench/llm in a minute.
  *
  * Workload: 20 system prompts of ~1.5 KB; per call a unique user message
  * and a unique completion of 300..600 bytes (Zipf-distributed English
@@ -17,7 +23,9 @@
  * attributes carry the GenAI conventions (model, tokens, and, when
  * attrs_with_messages, gen_ai.input.messages / gen_ai.output.messages as
  * JSON strings, as the OTel GenAI instrumentations record them). */
+#include "ingest/otlp_export.h"
 #include "store/records.h"
+#include "store/store.h"
 
 #include <math.h>
 #include <pthread.h>
@@ -498,8 +506,143 @@ static void run_bare(const char *dir, int n, int batch)
            n, secs, n / secs, (double)disk / n, (double)disk / (double)raw);
 }
 
+/* ------------------------------------------------------------ replay (bench/llm workload) */
+
+extern const unsigned char loupe_default_pricing[];
+extern const size_t loupe_default_pricing_len;
+
+static void lat_q(records *r, const char *name, const char *q, const char *user)
+{
+    double t[100];
+    size_t rows = 0;
+    buf cur = BUF_INIT;
+    for (int i = 0; i < 100; i++) {
+        rec_call_query qq;
+        memset(&qq, 0, sizeof qq);
+        qq.end_ns = INT64_MAX;
+        qq.min_cost = qq.max_cost = NAN;
+        qq.limit = 50;
+        if (q)
+            qq.q = slice_cstr(q);
+        if (user)
+            qq.user_id = slice_cstr(user);
+        err_ctx e = { 0 };
+        double t0 = now_s();
+        if (records_calls(r, &qq, count_cb, &rows, &cur, &e)) {
+            fprintf(stderr, "query: %s\n", e.msg);
+            exit(1);
+        }
+        t[i] = (now_s() - t0) * 1000;
+    }
+    qsort(t, 100, sizeof *t, cmp_d);
+    printf("  %-18s p50 %6.2f ms  p95 %6.2f ms  (%.1f rows)\n", name, t[50], t[95], (double)rows / 100);
+    buf_free(&cur);
+}
+
+static int replay(const char *in, double raw_per_call)
+{
+    char dir[64] = "/tmp/records-replay-XXXXXX";
+    if (!mkdtemp(dir))
+        return 1;
+    err_ctx e = { 0 };
+    store_opts so;
+    store_opts_default(&so);
+    so.dir = dir;
+    store *st = NULL;
+    records_opts ro;
+    records_opts_default(&ro);
+    ro.dir = dir;
+    ro.retention_days = 30;
+    records *rec = NULL;
+    pricing *pr = NULL;
+    if (store_open(&so, &st, &e) || records_open(&ro, &rec, &e) ||
+        pricing_create(slice_make(loupe_default_pricing, loupe_default_pricing_len), NULL, &pr, &e)) {
+        fprintf(stderr, "open: %s\n", e.msg);
+        return 1;
+    }
+    derived_opts dop;
+    derived_opts_default(&dop);
+    derived *der = derived_create(st, &dop);
+    otlp_export_ctx x;
+    memset(&x, 0, sizeof x);
+    x.st = st;
+    x.rec = rec;
+    x.prices = pr;
+    x.der = der;
+    genai_opts_default(&x.genai);
+    otlp_limits_default(&x.limits);
+    x.label_limits.max_labels = 128;
+    x.label_limits.max_name_len = 1024;
+    x.label_limits.max_value_len = 16384;
+    x.max_decompressed = 64u << 20;
+    FILE *f = fopen(in, "rb");
+    if (!f) {
+        fprintf(stderr, "cannot open %s\n", in);
+        return 1;
+    }
+    size_t calls = 0;
+    double secs = 0;
+    unsigned char h[8];
+    while (fread(h, 1, 8, f) == 8) { /* [u32 length][u32 calls][body] */
+        uint32_t len, n;
+        memcpy(&len, h, 4);
+        memcpy(&n, h + 4, 4);
+        unsigned char *b = malloc(len);
+        if (!b || fread(b, 1, len, f) != len)
+            break;
+        otlp_result res;
+        memset(&res, 0, sizeof res);
+        double t0 = now_s();
+        otlp_export(&x, OTLP_TRACES, OTLP_FMT_PROTOBUF, slice_make(b, len), &res);
+        secs += now_s() - t0;
+        free(b);
+        if (res.code) {
+            fprintf(stderr, "export: %s\n", res.msg);
+            return 1;
+        }
+        size_t before = calls;
+        calls += n;
+        if (calls / 100000 != before / 100000) {
+            records_stats rs;
+            records_get_stats(rec, &rs);
+            fprintf(stderr, "  %zu calls, %.0f calls/s, %.2f blobs/call, %.0f blob bytes/call, db %.0f B/call\n", calls,
+                    calls / secs, (double)rs.blobs / calls, (double)rs.blob_bytes / calls,
+                    (double)(rs.db_file_bytes + rs.wal_file_bytes) / calls);
+        }
+    }
+    fclose(f);
+    records_flush(rec, &e);
+    records_stats rs;
+    records_get_stats(rec, &rs);
+    uint64_t disk = dir_bytes(dir, "records.db");
+    printf("replay: %zu calls, export %.1f s = %.0f calls/s; records.db %.1f B/call", calls, secs, calls / secs,
+           (double)disk / calls);
+    if (raw_per_call > 0)
+        printf(" = %.3f x raw JSON (%.1f B/call)", (double)disk / calls / raw_per_call, raw_per_call);
+    printf("\n  blobs %llu (%.1f MB raw -> %.1f MB)\n", (unsigned long long)rs.blobs, rs.blob_raw_bytes / 1e6,
+           rs.blob_bytes / 1e6);
+    lat_q(rec, "?q=account", "account", NULL);
+    lat_q(rec, "?q=warehouse", "warehouse", NULL);
+    lat_q(rec, "?q=zephyrine", "zephyrine", NULL);
+    lat_q(rec, "?q=退款", "退款", NULL);
+    lat_q(rec, "?q=refund invoice", "refund invoice", NULL);
+    records_close(rec);
+    derived_destroy(der);
+    store_close(st);
+    pricing_destroy(pr);
+    if (!getenv("KEEP")) {
+        char cmd[128];
+        snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
+        return system(cmd);
+    }
+    printf("  kept %s\n", dir);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 2 && !strcmp(argv[1], "--replay"))
+        return replay(argv[2], argc > 3 ? atof(argv[3]) : 3346.4);
     int n = argc > 1 ? atoi(argv[1]) : 20000;
     int batch = argc > 2 ? atoi(argv[2]) : 50;
     int threads = argc > 3 ? atoi(argv[3]) : 1;

@@ -237,6 +237,37 @@ static void write_derived(otlp_export_ctx *c, const rec_call *calls, size_t n, a
     }
 }
 
+/* Writes a batch of spans or logs (with their LLM calls) to the records
+ * store, counts it, reports items dropped for age, and feeds the calls to
+ * the derived series. */
+static void commit_records(otlp_export_ctx *c, int signal, const rec_batch *b, arena *a, otlp_result *r)
+{
+    err_ctx e = { 0 };
+    size_t n = signal == OTLP_TRACES ? b->nspans : b->nlogs;
+    rec_write_result wres = { 0 };
+    int rc = (n || b->ncalls) ? records_write(c->rec, b, &wres, &e) : 0;
+    if (rc) {
+        count("loupe_otlp_items_rejected_total", signal, rc == LOUPE_EBUSY ? "overload" : "error", (double)n);
+        fail(r, rc, e.msg);
+        return;
+    }
+    size_t stored = signal == OTLP_TRACES ? wres.spans : wres.logs;
+    r->accepted = stored;
+    count("loupe_otlp_items_stored_total", signal, NULL, (double)stored);
+    if (stored < n)
+        too_old(r, signal, n - stored, signal == OTLP_TRACES ? "spans" : "log records");
+    if (wres.calls) {
+        metrics_add("loupe_llm_calls_total", signal == OTLP_TRACES ? "source=\"span\"" : "source=\"log\"",
+                    (double)wres.calls);
+        size_t unpriced = 0;
+        for (size_t i = 0; i < b->ncalls; i++)
+            unpriced += isnan(b->calls[i].cost_usd);
+        if (unpriced)
+            metrics_add("loupe_llm_calls_unpriced_total", NULL, (double)unpriced);
+    }
+    write_derived(c, b->calls, b->ncalls, a, r);
+}
+
 /* ------------------------------------------------------------ traces */
 
 static void export_traces(otlp_export_ctx *c, const otlp_traces *t, arena *a, otlp_result *r)
@@ -312,26 +343,7 @@ static void export_traces(otlp_export_ctx *c, const otlp_traces *t, arena *a, ot
         count("loupe_otlp_items_rejected_total", OTLP_TRACES, "invalid", (double)r->rejected);
 
     rec_batch b = { spans, ns, calls, nc, NULL, 0 };
-    rec_write_result wres = { 0 };
-    int rc = (ns || nc) ? records_write(c->rec, &b, &wres, &e) : 0;
-    if (rc) {
-        count("loupe_otlp_items_rejected_total", OTLP_TRACES, rc == LOUPE_EBUSY ? "overload" : "error", (double)ns);
-        fail(r, rc, e.msg);
-        goto cleanup;
-    }
-    r->accepted = wres.spans;
-    count("loupe_otlp_items_stored_total", OTLP_TRACES, NULL, (double)wres.spans);
-    if (wres.spans < ns)
-        too_old(r, OTLP_TRACES, ns - wres.spans, "spans");
-    if (nc) {
-        metrics_add("loupe_llm_calls_total", "source=\"span\"", (double)nc);
-        size_t unpriced = 0;
-        for (size_t i = 0; i < nc; i++)
-            unpriced += isnan(calls[i].cost_usd);
-        if (unpriced)
-            metrics_add("loupe_llm_calls_unpriced_total", NULL, (double)unpriced);
-    }
-    write_derived(c, calls, nc, a, r);
+    commit_records(c, OTLP_TRACES, &b, a, r);
     goto cleanup;
 oom:
     fail(r, LOUPE_ENOMEM, "out of memory");
@@ -387,20 +399,7 @@ static void export_logs(otlp_export_ctx *c, const otlp_logs *lg, arena *a, otlp_
             nc++;
     }
     rec_batch b = { NULL, 0, calls, nc, logs, nl };
-    rec_write_result wres = { 0 };
-    int rc = nl ? records_write(c->rec, &b, &wres, &e) : 0;
-    if (rc) {
-        count("loupe_otlp_items_rejected_total", OTLP_LOGS, rc == LOUPE_EBUSY ? "overload" : "error", (double)nl);
-        fail(r, rc, e.msg);
-        goto cleanup;
-    }
-    r->accepted = wres.logs;
-    count("loupe_otlp_items_stored_total", OTLP_LOGS, NULL, (double)wres.logs);
-    if (wres.logs < nl)
-        too_old(r, OTLP_LOGS, nl - wres.logs, "log records");
-    if (nc)
-        metrics_add("loupe_llm_calls_total", "source=\"log\"", (double)nc);
-    write_derived(c, calls, nc, a, r);
+    commit_records(c, OTLP_LOGS, &b, a, r);
     goto cleanup;
 oom:
     fail(r, LOUPE_ENOMEM, "out of memory");

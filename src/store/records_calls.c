@@ -21,10 +21,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TERM_CALLS 4096    /* a group used by fewer calls drives the search */
-#define COUNT_BLOBS 1024   /* a group in more blobs is not counted: not rare */
-#define COMMON_BLOBS 20000 /* a group in more blobs is not listed: its blobs are probed */
-#define SCAN_BUDGET 60000  /* work units per page (a row 1, a probe 2, a text check 10) */
+/* The plan's thresholds (tests lower them to run every path on little data). */
+size_t rec_tune_term_calls = 4096;    /* a group used by fewer calls drives the search */
+size_t rec_tune_count_blobs = 1024;   /* a group in more blobs is not counted: not rare */
+size_t rec_tune_common_blobs = 20000; /* a group in more blobs: its newest are listed, older ones probed */
+size_t rec_tune_scan_budget = 60000;  /* work units per page (a row 1, a probe 2, a text check 10) */
+#define TERM_CALLS rec_tune_term_calls
+#define COUNT_BLOBS rec_tune_count_blobs
+#define COMMON_BLOBS rec_tune_common_blobs
+#define SCAN_BUDGET rec_tune_scan_budget
 #define PREVIEW_CHARS 200
 
 /* A call's own start and duration are the row's unless c_ds / c_dur say
@@ -190,7 +195,9 @@ static int emit_row(rconn *c, sqlite3_stmt *st, int full, const rec_query *pq, r
 typedef struct qgrp {
     int64_t *ids; /* blobs holding the group's tokens, ascending */
     size_t n;
-    int common;   /* in too many blobs to list: blobs are probed instead */
+    int common;   /* in too many blobs to list: ids holds the newest ones
+                   * (from lo up); older blobs are probed */
+    int64_t lo;
     int text;     /* several tokens: a blob holding them all is checked on its text */
     size_t est;   /* calls using those blobs, capped at TERM_CALLS */
     buf expr;     /* the FTS5 expression */
@@ -291,13 +298,16 @@ static int load_groups(lq *L)
             err_set(L->e, rc, "out of memory");
             break;
         }
-        sqlite3_stmt *st = rconn_stmt(L->c, "SELECT rowid FROM fts WHERE fts MATCH ?1 LIMIT ?2", L->e);
+        /* newest first: a common word's newest blobs are those of the
+         * calls a newest-first scan meets first (blob ids grow with time) */
+        sqlite3_stmt *st = rconn_stmt(L->c, "SELECT rowid FROM fts WHERE fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
+                                      L->e);
         if (!st) {
             rc = L->e->code;
             break;
         }
         sqlite3_bind_text(st, 1, (const char *)g->expr.p, (int)g->expr.n, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, COMMON_BLOBS + 1);
+        sqlite3_bind_int64(st, 2, (int64_t)COMMON_BLOBS + 1);
         size_t cap = 0;
         int src;
         while ((src = sqlite3_step(st)) == SQLITE_ROW) {
@@ -318,14 +328,17 @@ static int load_groups(lq *L)
             rc = err_set(L->e, LOUPE_EIO, "records: full-text query: %s", sqlite3_errmsg(L->c->db));
         if (rc)
             break;
-        if (g->n > COMMON_BLOBS) {
-            g->common = 1;
-            g->est = TERM_CALLS;
-            continue;
-        }
         if (g->n == 0)
             continue;
         qsort(g->ids, g->n, sizeof *g->ids, cmp_i64);
+        if (g->n > COMMON_BLOBS) {
+            g->n = COMMON_BLOBS; /* the extra one only told us there are more */
+            memmove(g->ids, g->ids + 1, g->n * sizeof *g->ids);
+            g->common = 1;
+            g->lo = g->ids[0];
+            g->est = TERM_CALLS;
+            continue;
+        }
         if (g->n >= COUNT_BLOBS) { /* each blob has a call at least: not rare */
             g->est = TERM_CALLS;
             continue;
@@ -337,7 +350,7 @@ static int load_groups(lq *L)
         }
         for (size_t k = 0; k < g->n && g->est < TERM_CALLS; k++) {
             sqlite3_bind_int64(st, 1, g->ids[k]);
-            sqlite3_bind_int(st, 2, TERM_CALLS);
+            sqlite3_bind_int64(st, 2, (int64_t)TERM_CALLS);
             if (sqlite3_step(st) == SQLITE_ROW)
                 g->est += (size_t)sqlite3_column_int64(st, 0);
             sqlite3_reset(st);
@@ -359,18 +372,17 @@ static int has_id(const qgrp *g, int64_t id)
     return lo < g->n && g->ids[lo] == id;
 }
 
-/* Fast check: every listed group has one of its blobs in the call. */
+/* Fast check: every group has one of its listed blobs in the call, or a
+ * blob older than a common group's list (probed later, by call_ok). */
 static int sblobs_ok(const lq *L, slice sb)
 {
     for (size_t gi = 0; gi < L->pq.ng; gi++) {
         const qgrp *g = &L->g[gi];
-        if (g->common)
-            continue;
         const uint8_t *p = sb.p, *end = sb.p + sb.n;
         uint64_t id;
         int found = 0;
         while (!found && p && p < end && !varint_get(&p, end, &id))
-            found = has_id(g, (int64_t)id);
+            found = (g->common && (int64_t)id < g->lo) || has_id(g, (int64_t)id);
         if (!found)
             return 0;
     }
@@ -381,7 +393,7 @@ static int sblobs_ok(const lq *L, slice sb)
 static int blob_has(lq *L, size_t gi, int64_t blob)
 {
     qgrp *g = &L->g[gi];
-    if (!g->common) {
+    if (!g->common || blob >= g->lo) { /* listed */
         if (!has_id(g, blob))
             return 0;
         if (!g->text)
@@ -393,7 +405,7 @@ static int blob_has(lq *L, size_t gi, int64_t blob)
         if (L->vc[j].key == key)
             return L->vc[j].v;
     int v = 1, rc;
-    if (g->common) { /* an FTS5 probe at one rowid */
+    if (g->common && blob < g->lo) { /* an older blob: an FTS5 probe at its rowid */
         sqlite3_stmt *st = rconn_stmt(L->c, "SELECT 1 FROM fts WHERE fts MATCH ?1 AND rowid = ?2", L->e);
         if (!st)
             return L->e->code;

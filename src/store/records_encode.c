@@ -26,6 +26,7 @@ ZSTD_CCtx *rec_thread_cctx(void)
         pthread_setspecific(cc_key, c);
     return c;
 }
+
 typedef struct fenc {
     records *r;
     rec_wreq *q;

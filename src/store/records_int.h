@@ -7,9 +7,12 @@
  *   records_shape.c   pure: skeletons split into shared shapes + values
  *   records_fts.c     pure: the FTS5 tokenizer, q parsing, text matching,
  *                     snippets; plus its registration with SQLite
+ *   records_zdict.c   trained zstd dictionaries (texts, attribute values)
  *   records_encode.c  a batch encoded into a write request (caller's thread)
  *   records_write.c   the queue and the writer thread's group commit
- *   records_apply.c   a request's rows, in the writer's transaction
+ *   records_apply.c   a request's blobs, dictionary ids and logs, in the
+ *                     writer's transaction
+ *   records_rows.c    its spans and calls: one row per span and its call
  *   records_retain.c  retention passes (run by the writer thread)
  *   records_calls.c   LLM call search, one call, top-N
  *   records_traces.c  spans, logs, services, operations, trace search
@@ -216,6 +219,10 @@ int rec_text_has(const rec_query *q, size_t g, slice text);
 #define REC_SNIPPET_CHARS 240
 #define REC_SNIPPET_HL 32
 int rec_snippet(const rec_query *q, const slice *texts, size_t ntexts, buf *snip, uint32_t (*hl)[2], size_t *nhl);
+
+/* records_calls.c: the full-text plan's thresholds (see there); tests
+ * lower them to exercise every path on small data. */
+extern size_t rec_tune_term_calls, rec_tune_count_blobs, rec_tune_common_blobs, rec_tune_scan_budget;
 
 /* ------------------------------------------------------------ connections */
 

@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "store/records.h"
+#include "store/records_int.h" /* the search plan's thresholds */
 
 #include <ftw.h>
 #include <math.h>
@@ -691,6 +692,93 @@ static void test_span_call_merge(void **state)
     got_free(&g);
 }
 
+/* Every search plan (rare word driving, newest-first scan, common words
+ * listed newest first then probed, budget-limited pages) gives the same
+ * calls in the same order. */
+static void all_pages(records *r, const char *text, const char *user, int64_t *ids, size_t *n)
+{
+    rec_call_query q;
+    query_init(&q);
+    q.q = S(text);
+    q.user_id = S(user);
+    q.limit = 7;
+    buf cur = BUF_INIT;
+    char keep[64];
+    got g = { 0 };
+    *n = 0;
+    for (int pages = 0; pages < 1000; pages++) {
+        run_calls(r, &q, &g, &cur);
+        for (size_t i = 0; i < g.n; i++)
+            ids[(*n)++] = g.id[i];
+        if (!cur.n)
+            break;
+        snprintf(keep, sizeof keep, "%.*s", (int)cur.n, (const char *)cur.p);
+        q.cursor = S(keep);
+    }
+    got_free(&g);
+    buf_free(&cur);
+}
+
+static void test_search_plans(void **state)
+{
+    fx *f = *state;
+    static const char *const words[] = { "alpha", "bravo", "charlie", "delta", "echo" };
+    enum { N = 240 };
+    rec_call *c = calloc(N, sizeof *c);
+    char (*p)[320] = calloc(N, 320), (*a)[200] = calloc(N, 200);
+    for (int i = 0; i < N; i++) {
+        /* every call: "common"; every 3rd "triple"; every 40th "rare"; a
+         * shared system text on odd calls holds "sharedword" */
+        snprintf(p[i], 320, "[{\"role\":\"system\",\"content\":\"%s\"},{\"role\":\"user\",\"content\":"
+                 "\"question %d common %s%s about %s and more words to be long enough\"}]",
+                 i % 2 ? "You are a helpful agent with a sharedword in the long system text." : "Short system.",
+                 i, i % 3 ? "" : "triple ", i % 40 ? "" : "rare ", words[i % 5]);
+        snprintf(a[i], 200, "answer %d for %s: common reply text%s", i, words[(i + 1) % 5], i % 7 ? "" : " seventh");
+        c[i] = mkcall(1000 + i, T0 + (i / 2) * SEC, i % 4 ? "u1" : "u2", "m", p[i], a[i]);
+    }
+    write_batch(f->r, NULL, 0, c, N, NULL, 0);
+    const char *qs[] = { "common", "triple", "rare", "sharedword", "triple seventh", "alpha charlie", "\"common reply\"",
+                         "sharedword rare", "question common", "nothinghere" };
+    const char *users[] = { NULL, "u2" };
+    size_t save[4] = { rec_tune_term_calls, rec_tune_count_blobs, rec_tune_common_blobs, rec_tune_scan_budget };
+    int64_t want[N], got_ids[N];
+    size_t nwant, ngot;
+    for (size_t k = 0; k < sizeof qs / sizeof *qs; k++) {
+        for (size_t u = 0; u < 2; u++) {
+            rec_tune_term_calls = save[0], rec_tune_count_blobs = save[1], rec_tune_common_blobs = save[2],
+            rec_tune_scan_budget = save[3];
+            all_pages(f->r, qs[k], users[u], want, &nwant);
+            for (size_t i = 1; i < nwant; i++)
+                assert_true(want[i] < want[i - 1]); /* newest first (start, then id: ids grow with time here) */
+            size_t tunes[4][4] = {
+                { 1, 1024, 20000, 60000 },   /* never term mode: scans */
+                { 100000, 1, 20000, 60000 }, /* term mode without counting */
+                { 4096, 1024, 3, 60000 },    /* every group common: windows of 3 blobs, then probes */
+                { 1, 1024, 3, 25 },          /* scans in small budgets: short pages, cursors */
+            };
+            for (int t = 0; t < 4; t++) {
+                rec_tune_term_calls = tunes[t][0], rec_tune_count_blobs = tunes[t][1];
+                rec_tune_common_blobs = tunes[t][2], rec_tune_scan_budget = tunes[t][3];
+                all_pages(f->r, qs[k], users[u], got_ids, &ngot);
+                if (ngot != nwant || memcmp(got_ids, want, nwant * sizeof *want))
+                    fail_msg("q '%s' user %s tune %d: %zu calls, want %zu", qs[k], users[u] ? users[u] : "-", t, ngot,
+                             nwant);
+            }
+        }
+    }
+    rec_tune_term_calls = save[0], rec_tune_count_blobs = save[1], rec_tune_common_blobs = save[2],
+    rec_tune_scan_budget = save[3];
+    /* and the counts are right */
+    assert_int_equal(count_q(f->r, "rare"), N / 40);
+    assert_int_equal(count_q(f->r, "triple seventh"), 12); /* i % 21 == 0 */
+    assert_int_equal(count_q(f->r, "sharedword rare"), 0); /* rare calls are even */
+    all_pages(f->r, "common", NULL, want, &nwant);
+    assert_int_equal(nwant, N);
+    free(c);
+    free(p);
+    free(a);
+}
+
 /* ------------------------------------------------------------ exact bytes and dedup */
 
 static void make_system_prompt(buf *b, int variant)
@@ -1274,6 +1362,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cursor_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_fulltext, setup, teardown),
         cmocka_unit_test_setup_teardown(test_span_call_merge, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_search_plans, setup, teardown),
         cmocka_unit_test_setup_teardown(test_exact_and_dedup, setup, teardown),
         cmocka_unit_test_setup_teardown(test_top, setup, teardown),
         cmocka_unit_test_setup_teardown(test_find_traces, setup, teardown),
