@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # scripts/deps.sh - installs what loupe needs on Debian 12: the packages in
 # deps/debian-packages.txt (apt, with sudo only when not root) and the npm
-# packages of tests/e2e (npm ci).  Quick when everything is already there.
+# packages of web/, tests/e2e, demo/ and tests/ui (npm ci).  Quick when everything is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,7 +30,7 @@ if [ -n "$missing" ]; then
   fi
 fi
 
-for dir in tests/e2e; do
+for dir in web tests/e2e demo tests/ui; do
   if [ -f "$dir/package-lock.json" ]; then
     if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
       echo "deps: npm ci in $dir"

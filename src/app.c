@@ -7,6 +7,7 @@
 #include "query/llm_api.h"
 #include "query/meta_api.h"
 #include "query/prom_api.h"
+#include "server/assets.h"
 #include "server/grpc.h"
 #include "server/http.h"
 #include "store/records.h"
@@ -39,6 +40,7 @@ struct app {
     otlp_http_ctx otlp_sig[3]; /* traces, metrics, logs */
     jaeger_api_ctx jaeger;
     llm_api_ctx llm;
+    assets_ctx assets;
 };
 
 /* A route whose handler needs the stores: 503 until they are open. */
@@ -285,6 +287,7 @@ int app_start(const loupe_config *cfg, app **out, err_ctx *e)
     metrics_declare("loupe_promql_query_seconds_total", METRIC_COUNTER, "Time spent answering PromQL queries.");
     a->meta.version = LOUPE_VERSION;
     a->meta.revision = LOUPE_REVISION;
+    a->assets.web_dir = cfg->web_dir;
     otlp_export_init_metrics();
     int rc = 0;
     if ((rc = setup_otlp(a, cfg, e))) {
@@ -337,6 +340,8 @@ int app_start(const loupe_config *cfg, app **out, err_ctx *e)
         { "GET", "/api/v1/llm/calls", 0, 1, llm_calls, &a->llm, NULL },
         { "GET", "/api/v1/llm/calls/", 1, 1, llm_call, &a->llm, "/api/v1/llm/calls/:id" },
         { "GET", "/api/v1/llm/top", 0, 1, llm_top, &a->llm, NULL },
+        /* the web UI: every other path (the longest prefix wins, so this one comes last) */
+        { "GET", "/", 1, 0, assets_handle, &a->assets, "/ (web UI)" },
     };
     size_t n = sizeof table / sizeof table[0];
     route routes[MAX_ROUTES];

@@ -48,6 +48,8 @@ static const opt_def OPTS[] = {
     { "max_label_value_length", OPT_INT, "16384", O(max_label_value_length), "bytes of a label value" },
     { "http_threads", OPT_INT, "16", O(http_threads), "HTTP worker threads" },
     { "query_timeout", OPT_DURATION, "2m", O(query_timeout_ms), "longest a query may run" },
+    { "web_dir", OPT_STR, "", O(web_dir),
+      "serve the web UI from this directory instead of the copy built into the binary (development)" },
     { "route_attribute", OPT_STR, "llm.route", O(route_attribute),
       "span attribute naming an LLM call's route (cloud, local, ...); else derived from the provider" },
     { "pricing_file", OPT_STR, "", O(pricing_file),

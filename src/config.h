@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 typedef struct loupe_config {
-    char *data, *http, *otlp_http, *otlp_grpc, *config, *log_level, *route_attribute, *pricing_file;
+    char *data, *http, *otlp_http, *otlp_grpc, *config, *log_level, *route_attribute, *pricing_file, *web_dir;
     int64_t retention_days;
     int64_t sync_interval_ms;
     int64_t head_max_bytes;

@@ -278,8 +278,8 @@ test('derived series: request, token and TTFT series from the calls alone', asyn
 
 /* gen_ai.client.inference.operation.details: the whole call as a log event
  * (opt-in in OTel GenAI; instrumentations emit it beside their span). */
-async function detailsEvent({ spanAttrs }) {
-  const res = { 'service.name': 'genai-logs' };
+async function detailsEvent({ spanAttrs, service, spansFirst = false }) {
+  const res = { 'service.name': service };
   const tr = tracing('http/protobuf', l, res);
   const lg = logging('http/protobuf', l, res);
   const B = baseSec();
@@ -294,15 +294,14 @@ async function detailsEvent({ spanAttrs }) {
     },
   });
   span.end(hr(B, 800));
-  await lg.flush();
-  await tr.flush();
+  for (const p of spansFirst ? [tr, lg] : [lg, tr]) await p.flush();
   await lg.shutdown();
   await tr.shutdown();
   return span.spanContext();
 }
 
 test('a gen_ai.client.inference.operation.details log event in a plain span is one call', async () => {
-  const sc = await detailsEvent({ spanAttrs: { 'http.route': '/x' } });
+  const sc = await detailsEvent({ spanAttrs: { 'http.route': '/x' }, service: 'genai-logs' });
   const calls = await callsOfTrace(l, sc.traceId, 1);
   const [c, full] = await callOfSpan(l, sc.traceId, sc.spanId);
   assert.equal(calls[0].id, c.id);
@@ -316,14 +315,20 @@ test('a gen_ai.client.inference.operation.details log event in a plain span is o
   assert.ok(full.completion.includes('Pong'), full.completion);
 });
 
-test('a span that is a call plus its details log event: still one call, tokens counted once', async () => {
-  const sc = await detailsEvent({ spanAttrs: {
-    'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini',
-    'gen_ai.usage.input_tokens': 33, 'gen_ai.usage.output_tokens': 4, 'user.id': 'u-logs' } });
-  // give a second record time to show up if there is one
-  await jaegerTrace(l, sc.traceId, 1);
-  const r = await l.json(`/api/v1/llm/calls?trace_id=${sc.traceId}`);
-  assert.equal(r.status, 200);
-  assert.deepEqual(r.json.calls.map((c) => [c.span_id, c.input_tokens, c.output_tokens]), [[sc.spanId, 33, 4]],
-    'one call per model call, not one for the span and one for its log event');
-});
+for (const spansFirst of [false, true]) {
+  test(`a span that is a call plus its details log event (${spansFirst ? 'span' : 'log'} sent first): one call, counted once`, async () => {
+    const service = `genai-both-${spansFirst ? 'span-first' : 'log-first'}`;
+    const sc = await detailsEvent({ service, spansFirst, spanAttrs: {
+      'gen_ai.operation.name': 'chat', 'gen_ai.provider.name': 'openai', 'gen_ai.request.model': 'gpt-4o-mini',
+      'gen_ai.usage.input_tokens': 33, 'gen_ai.usage.output_tokens': 4, 'user.id': 'u-logs' } });
+    await jaegerTrace(l, sc.traceId, 1);
+    const r = await l.json(`/api/v1/llm/calls?trace_id=${sc.traceId}`);
+    assert.equal(r.status, 200);
+    assert.deepEqual(r.json.calls.map((c) => [c.span_id, c.input_tokens, c.output_tokens]), [[sc.spanId, 33, 4]],
+      'one call per model call, not one for the span and one for its log event');
+    assert.equal(r.json.calls[0].latency_ms, 800, 'the call keeps the span\'s latency');
+    const total = async (q) => (await promQuery(l, `sum(last_over_time(${q}{service="${service}"}[1h]))`))[0]?.value;
+    assert.equal(await eventually(() => total('loupe_llm_requests_total'), 5000, 'derived requests'), 1, 'derived requests counted once');
+    assert.equal(await total('loupe_llm_input_tokens_total'), 33, 'derived input tokens counted once');
+  });
+}
