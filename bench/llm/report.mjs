@@ -6,13 +6,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { execSync } from 'node:child_process';
 
-const o = { res: null, stamp: '', latest: null, write: true };
+const o = { res: null, stamp: '', latest: null, write: true, builtFrom: '' };
 const argv = process.argv.slice(2);
 for (let k = 0; k < argv.length; k++) {
   const a = argv[k];
   if (a === '--no-latest') { o.write = false; continue; }
   const v = argv[++k];
-  if (a === '--res') o.res = v; else if (a === '--stamp') o.stamp = v; else if (a === '--latest') o.latest = v;
+  if (a === '--res') o.res = v; else if (a === '--stamp') o.stamp = v; else if (a === '--latest') o.latest = v; else if (a === '--built-from') o.builtFrom = v;
 }
 const rd = (f) => { try { return JSON.parse(fs.readFileSync(path.join(o.res, f), 'utf8')); } catch { return {}; } };
 const meta = rd('meta.json'), base = rd('baseline.json'), send = rd('send.json'), lp = rd('loupe.json'), qr = rd('query.json');
@@ -76,7 +76,7 @@ try {
 } catch { }
 let rev = '';
 try { rev = execSync('git -C "' + path.dirname(new URL(import.meta.url).pathname) + '" rev-parse --short HEAD', { encoding: 'utf8' }).trim(); } catch { }
-const title = `${fmt(calls)} calls — ${o.stamp || new Date().toISOString()} (${lp.version || 'loupe ?'}; repo HEAD ${rev})`;
+const title = `${fmt(calls)} calls — ${o.stamp || new Date().toISOString()} (${lp.version || 'loupe ?'}, ${o.builtFrom || 'repo HEAD ' + rev})`;
 let md = `### ${title}\n\n| figure | loupe | SQLite + FTS5 baseline | ratio | target | |\n|---|---:|---:|---:|---|---|\n`;
 for (const r of rows) md += '| ' + r.join(' | ') + ' |\n';
 md += '\n' + info.map((s) => '- ' + s).join('\n') + '\n';

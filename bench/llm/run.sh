@@ -51,6 +51,7 @@ mkdir -p "$WORK/results"
 if [[ -n "${LOUPE_BIN:-}" ]]; then
   LOUPE_BIN="$(cd "$(dirname "$LOUPE_BIN")" && pwd)/$(basename "$LOUPE_BIN")"
   BUILD_DIR="$(dirname "$LOUPE_BIN")"
+  BUILT_FROM="LOUPE_BIN=$LOUPE_BIN"
 else
   SRC="$REPO"
   if [[ "${FROM_HEAD:-0}" == 1 ]]; then
@@ -59,6 +60,9 @@ else
     SRC="$WORK/src-$rev"
     [[ -f "$SRC/CMakeLists.txt" ]] || { mkdir -p "$SRC"; git -C "$REPO" archive HEAD | tar -x -C "$SRC"; }
     BUILD_DIR="${BUILD_DIR:-$WORK/build-$rev}"
+    BUILT_FROM="git archive of $rev"
+  else
+    BUILT_FROM="work tree at $(git -C "$REPO" rev-parse --short HEAD)$(git -C "$REPO" diff --quiet HEAD -- src CMakeLists.txt 2>/dev/null || echo ' + uncommitted changes')"
   fi
   BUILD_DIR="${BUILD_DIR:-$WORK/build}"
   [[ "$BUILD_DIR" = /* ]] || BUILD_DIR="$REPO/$BUILD_DIR"
@@ -242,7 +246,7 @@ fi
 [[ "${KEEP_DATA:-0}" == 1 ]] || rm -rf "$DATA"
 
 # ---------------------------------------------------------------- report
-rargs=(--res "$RES" --stamp "$STAMP" --latest "$HERE/LATEST.md")
+rargs=(--res "$RES" --stamp "$STAMP" --latest "$HERE/LATEST.md" --built-from "$BUILT_FROM")
 [[ "${NO_LATEST:-0}" == 1 ]] && rargs+=(--no-latest)
 node "$HERE/report.mjs" "${rargs[@]}"
 log "results in $RES"

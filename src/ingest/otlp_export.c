@@ -353,6 +353,37 @@ cleanup:
 
 /* ------------------------------------------------------------ logs */
 
+typedef struct span_probe {
+    const uint8_t *span_id;
+    int found;
+} span_probe;
+
+static int probe_row(void *ctx, const rec_call_row *row)
+{
+    span_probe *p = ctx;
+    if (!memcmp(row->c.span_id, p->span_id, 8))
+        p->found = 1;
+    return 0;
+}
+
+/* Is there a call record for this span already? */
+static int call_stored(records *rec, const uint8_t trace_id[16], const uint8_t span_id[8])
+{
+    rec_call_query q;
+    memset(&q, 0, sizeof q);
+    q.has_trace_id = 1;
+    memcpy(q.trace_id, trace_id, 16);
+    q.end_ns = INT64_MAX;
+    q.min_cost = q.max_cost = NAN;
+    q.limit = 1000;
+    span_probe p = { span_id, 0 };
+    buf cursor = BUF_INIT;
+    err_ctx e = { 0 };
+    records_calls(rec, &q, probe_row, &p, &cursor, &e);
+    buf_free(&cursor);
+    return p.found;
+}
+
 static void export_logs(otlp_export_ctx *c, const otlp_logs *lg, arena *a, otlp_result *r)
 {
     err_ctx e = { 0 };
@@ -390,6 +421,11 @@ static void export_logs(otlp_export_ctx *c, const otlp_logs *lg, arena *a, otlp_
         o->has_span_id = l->has_span_id && !all_zero(l->span_id, 8);
         memcpy(o->trace_id, l->trace_id, 16);
         memcpy(o->span_id, l->span_id, 8);
+        /* A log record in a span's context that describes the call (the
+         * gen_ai.client.inference.operation.details event) makes the call
+         * only when its span has not already made it. */
+        if (o->has_span_id && o->has_trace_id && call_stored(c->rec, o->trace_id, o->span_id))
+            continue;
         int is_call = genai_log_call(&c->genai, c->prices, l, a, &calls[nc], &e);
         if (is_call == LOUPE_ENOMEM)
             goto oom;

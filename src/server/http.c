@@ -282,7 +282,7 @@ int http_server_start(const http_server_opts *o, const route *routes, size_t nro
     snprintf(threads, sizeof threads, "%d", o->threads > 0 ? o->threads : 16);
     snprintf(timeout, sizeof timeout, "%d", o->request_timeout_ms > 0 ? o->request_timeout_ms : 60000);
     const char *opts[] = { "listening_ports", ports, "num_threads", threads, "enable_keep_alive", "yes",
-                           "request_timeout_ms", timeout, "keep_alive_timeout_ms", "120000",
+                           "request_timeout_ms", timeout, "keep_alive_timeout_ms", "5000",
                            "tcp_nodelay", "1", "max_request_size", "65536", NULL };
     struct mg_callbacks cb;
     memset(&cb, 0, sizeof cb);

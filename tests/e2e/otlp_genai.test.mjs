@@ -12,6 +12,9 @@ import {
 } from './lib/otel.mjs';
 
 let l;
+/* the SDK's idle keep-alive connections would hold loupe's HTTP workers (see
+ * the keep-alive test in otlp_bad_input); this file tests something else */
+const NOKA = { keepAlive: false };
 const FIX = new Map(); // family -> { traceId, spanId, expect, promptHas, completionHas }
 
 function fixture(tracer, family, name, attributes, { kind = SpanKind.CLIENT, events = [], expect, promptHas = [], completionHas = [], status, exception, durMs = 900 } = {}) {
@@ -35,7 +38,7 @@ let agentIds;
 
 before(async () => {
   l = await startLoupe();
-  const tr = tracing('http/protobuf', l, { 'service.name': 'genai-fixtures', 'service.version': '1.0.0' });
+  const tr = tracing('http/protobuf', l, { 'service.name': 'genai-fixtures', 'service.version': '1.0.0' }, NOKA);
   const t = tr.tracer;
 
   fixture(t, 'otel-current', 'chat gpt-4o-mini', {
@@ -280,8 +283,8 @@ test('derived series: request, token and TTFT series from the calls alone', asyn
  * (opt-in in OTel GenAI; instrumentations emit it beside their span). */
 async function detailsEvent({ spanAttrs, service, spansFirst = false }) {
   const res = { 'service.name': service };
-  const tr = tracing('http/protobuf', l, res);
-  const lg = logging('http/protobuf', l, res);
+  const tr = tracing('http/protobuf', l, res, NOKA);
+  const lg = logging('http/protobuf', l, res, NOKA);
   const B = baseSec();
   const span = tr.tracer.startSpan('chat gpt-4o-mini', { kind: SpanKind.CLIENT, startTime: hr(B, 0), attributes: spanAttrs });
   lg.logger.emit({

@@ -41,7 +41,7 @@ const CASES = [['http/protobuf', 'delta', AggregationTemporalityPreference.DELTA
 
 test('delta and cumulative temporality give the same series, round by round', async () => {
   const sdks = CASES.map(([kind, name, temporality]) => {
-    const m = metering(kind, l, { 'service.name': `temporality-${name}-${kind.replace('/', '-')}` }, { temporality });
+    const m = metering(kind, l, { 'service.name': `temporality-${name}-${kind.replace('/', '-')}` }, { temporality, exporterOptions: { keepAlive: false } });
     return {
       name: `${kind} ${name}`, m, job: `temporality-${name}-${kind.replace('/', '-')}`,
       counter: m.meter.createCounter('tmp_requests'),

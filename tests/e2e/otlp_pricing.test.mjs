@@ -16,7 +16,7 @@ before(async () => { l = await startLoupe(); });
 after(() => stopLoupe(l));
 
 async function oneCall(attributes) {
-  const tr = tracing('http/protobuf', l, { 'service.name': 'pricing' });
+  const tr = tracing('http/protobuf', l, { 'service.name': 'pricing' }, { keepAlive: false });
   const B = baseSec();
   const span = tr.tracer.startSpan('chat', { kind: SpanKind.CLIENT, startTime: hr(B, 0), attributes });
   span.end(hr(B, 500));

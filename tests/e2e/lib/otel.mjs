@@ -78,9 +78,13 @@ function checkResults(what, results) {
   if (!results.length) throw new Error(`${what}: nothing was exported`);
 }
 
-function exporterOpts(kind, l, signal, extra = {}) {
+/* extra: exporter options; {keepAlive: false} closes HTTP connections after
+ * each export (the SDK keeps them open by default), for files that test
+ * something else than many idle clients. */
+function exporterOpts(kind, l, signal, { keepAlive, ...extra } = {}) {
   if (kind === 'grpc') return { url: l.grpcUrl, ...extra };
-  return { url: `${l.otlpUrl}/v1/${signal}`, ...extra };
+  const agent = keepAlive === false ? { httpAgentOptions: { keepAlive: false } } : {};
+  return { url: `${l.otlpUrl}/v1/${signal}`, ...agent, ...extra };
 }
 
 export function traceExporter(kind, l, extra) {
