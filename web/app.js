@@ -172,6 +172,8 @@ function syncHeader() {
 
 // ------------------------------------------------------------ pages
 
+const isoSec = (ms) => new Date(Math.round(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+
 function makeCtx() {
   const p = cur.params;
   const range = resolveRange(p.from, p.to);
@@ -180,7 +182,7 @@ function makeCtx() {
     params: p, page: cur.page, range, filters,
     navigate,
     setFilter: (patch) => navigate(patch),
-    setTime: (fromMs, toMs) => navigate({ from: new Date(fromMs).toISOString(), to: new Date(toMs).toISOString() }),
+    setTime: (fromMs, toMs) => navigate({ from: isoSec(fromMs), to: isoSec(toMs) }),
     filterOf: (m) => {
       const f = {};
       if (m && (m.model || m.model_name)) f.model = m.model || m.model_name;

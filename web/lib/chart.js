@@ -3,18 +3,30 @@
 // the legend or in the plot) calls onSeriesClick, a drag calls onZoom.
 /* global uPlot */
 import { h, replace } from './dom.js';
-import { fmt, fmtAxis } from './format.js';
+import { fmt, fmtAxisTicks } from './format.js';
 import { fmtDateTime } from './time.js';
 
 const PALETTE = ['#3b6fd8', '#e0782f', '#2f9e6e', '#c9413f', '#8357c7', '#16a0b5', '#b58a12', '#d1569f', '#5f7384', '#7aa532', '#4a47a3', '#a0522d'];
 const FIXED = { p50: '#3b6fd8', p90: '#e0a32f', p95: '#e0782f', p99: '#c9413f', cloud: '#3b6fd8', local: '#2f9e6e', error: '#c9413f', ok: '#2f9e6e' };
 
-/** A stable colour for a series label, so a model has one colour on every chart. */
-export function colorFor(label, i) {
-  if (FIXED[label]) return FIXED[label];
-  let x = 0;
-  for (let k = 0; k < label.length; k++) x = (x * 31 + label.charCodeAt(k)) >>> 0;
-  return PALETTE[(label ? x : i) % PALETTE.length];
+/** A stable colour for a series label (a model keeps its colour on every
+ * chart), moved to the next free palette colour when taken in this chart. */
+export function colorFor(label, i, used = new Set()) {
+  let c = FIXED[label];
+  if (!c) {
+    let x = 0;
+    for (let k = 0; k < label.length; k++) x = (x * 31 + label.charCodeAt(k)) >>> 0;
+    let j = (label ? x : i) % PALETTE.length;
+    for (let n = 0; n < PALETTE.length && used.has(PALETTE[j]); n++) j = (j + 1) % PALETTE.length;
+    c = PALETTE[j];
+  }
+  used.add(c);
+  return c;
+}
+
+function alpha(hex, a) {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${n >> 16},${(n >> 8) & 255},${n & 255},${a})`;
 }
 
 function tint(hex, a) {
@@ -32,7 +44,8 @@ function tint(hex, a) {
 export function drawChart(el, o) {
   if (typeof uPlot !== 'function') throw new Error('uPlot did not load');
   const stacked = o.type === 'area' || o.type === 'bars';
-  const ser = o.series.map((s, i) => ({ ...s, color: colorFor(s.label, i), hidden: false }));
+  const used = new Set();
+  const ser = o.series.map((s, i) => ({ ...s, color: colorFor(s.label, i, used), hidden: false }));
   const xs = o.xs.map((x) => x + (o.shift || 0));
   const height = o.height || 190;
 
@@ -64,7 +77,7 @@ export function drawChart(el, o) {
       const base = { label: s.label, stroke: s.color, width: 1.5, spanGaps: false };
       if (o.type === 'bars') return { ...base, width: 0, fill: tint(s.color, 0.85), paths: uPlot.paths.bars({ size: [0.7, 48], align: 0 }), points: { show: false } };
       if (o.type === 'area') return { ...base, fill: tint(s.color, 0.35), points: { show: false } };
-      return { ...base, fill: s.fill ? tint(s.color, 0.12) : undefined };
+      return { ...base, fill: s.fill ? alpha(s.color, 0.12) : undefined };
     })];
     return { data, series };
   }
@@ -143,10 +156,10 @@ export function drawChart(el, o) {
       series,
       legend: { show: false },
       cursor: { drag: { x: true, y: false, setScale: false }, points: { show: !stacked } },
-      scales: { x: { time: true }, y: { range: (uu, min, max) => [Math.min(0, min ?? 0), max > 0 ? max * 1.08 : 1] } },
+      scales: { x: { time: true, range: o.type === 'bars' && xs.length > 1 ? (uu, min, max) => [min - (xs[1] - xs[0]) / 2, max + (xs[1] - xs[0]) / 2] : undefined }, y: { range: (uu, min, max) => [Math.min(0, min ?? 0), max > 0 ? max * 1.08 : 1] } },
       axes: [
         { stroke: '#666', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' } },
-        { stroke: '#666', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, size: 62, values: (uu, vals) => vals.map((v) => fmtAxis(v, o.unit)) },
+        { stroke: '#666', grid: { stroke: '#eee' }, ticks: { stroke: '#ddd' }, size: 62, values: (uu, vals) => fmtAxisTicks(vals, o.unit) },
       ],
       hooks: {
         setCursor: [(uu) => {

@@ -31,7 +31,15 @@ export function fmtUSD(x) {
   if (a >= 1000) return '$' + fmtShort(x);
   if (a >= 1) return '$' + x.toFixed(2);
   if (a >= 0.01) return '$' + trim(x, 4);
-  return '$' + sig(x);
+  return '$' + String(Number(x.toPrecision(2)));
+}
+
+/** A rate per second, shown per minute or per hour when small. */
+function fmtRate(x, what) {
+  const a = Math.abs(x);
+  if (a === 0 || a >= 0.1) return fmtShort(x) + what + '/s';
+  if (a * 60 >= 0.1) return fmtShort(x * 60) + what + '/min';
+  return fmtShort(x * 3600) + what + '/h';
 }
 
 export function fmtSeconds(x) {
@@ -61,9 +69,9 @@ export function fmt(x, u) {
     case 's': return fmtSeconds(x);
     case 'ms': return fmtSeconds(x / 1000);
     case 'tokens': return fmtShort(x) + ' tok';
-    case 'tokens/s': return fmtShort(x) + ' tok/s';
+    case 'tokens/s': return fmtRate(x, ' tok');
     case '%': return sig(x) + '%';
-    case '/s': return fmtShort(x) + '/s';
+    case '/s': return fmtRate(x, '');
     case 'bytes': return fmtBytes(x);
     default: return fmtShort(x);
   }
@@ -80,6 +88,16 @@ export function fmtAxis(x, u) {
     case 'bytes': return fmtBytes(x);
     default: return fmtShort(x);
   }
+}
+
+/** Labels for all ticks of an axis (rates share one per-s / per-min / per-h unit). */
+export function fmtAxisTicks(vals, u) {
+  if (u === '/s' || u === 'tokens/s') {
+    const m = Math.max(...vals.map((v) => Math.abs(v || 0)));
+    const [k, suf] = m === 0 || m >= 0.1 ? [1, '/s'] : m * 60 >= 0.1 ? [60, '/min'] : [3600, '/h'];
+    return vals.map((v) => (v == null ? '' : fmtShort(v * k) + suf));
+  }
+  return vals.map((v) => fmtAxis(v, u));
 }
 
 export const fmtInt = (x) => (x == null || !Number.isFinite(+x) ? '—' : Math.round(+x).toLocaleString('en-US'));

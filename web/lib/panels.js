@@ -83,8 +83,15 @@ async function load(p, ctx, sess) {
   return d.series.length ? { ...d, shift: p.shift } : null;
 }
 
-function emptyBody(p) {
+function emptyBody(p, ctx) {
   const kind = p.empty || 'otel';
+  const f = ctx.filters;
+  if (f.model || f.route) {
+    const what = [f.model && 'model ' + f.model, f.route && 'route ' + f.route].filter(Boolean).join(', ');
+    return h('div', { class: 'empty' }, h('p', null, `No data for ${what} in this time range.`),
+      h('button', { type: 'button', class: 'linkish', onclick: () => ctx.setFilter({ model: null, route: null }) }, 'Clear the filters'));
+  }
+  if (kind === 'otel' && p.type === 'stat') return h('div', { class: 'empty' }, h('span', { class: 'stat-value muted' }, '—'), h('p', null, 'no data yet'));
   if (kind === 'otel') {
     const host = location.hostname || 'localhost';
     return h('div', { class: 'empty' },
@@ -184,7 +191,7 @@ export function mountDashboard(root, page, ctx) {
         console.warn(`panel ${f.p.id}:`, err.message);
       } else if (!d) {
         f.el.dataset.state = 'empty';
-        replace(f.body, emptyBody(f.p));
+        replace(f.body, emptyBody(f.p, ctx));
       } else {
         try {
           f.cleanup = draw(f.p, d, f.body, ctx);

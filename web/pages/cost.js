@@ -1,6 +1,11 @@
 // Cost: what the LLM calls cost, who spends it, and where tokens go.
 const q3 = (inner) => [0.5, 0.95, 0.99].map((q) => ({ expr: inner(q), legend: 'p' + Math.round(q * 100) }));
-const tokens = '{__name__=~"loupe_llm_(input|output)_tokens_total",$sel}';
+// input + output tokens by the given labels (a group with only one of them still counts)
+const tokens = (by, fn, w) => {
+  const a = `sum by (${by}) (${fn}(loupe_llm_input_tokens_total{$sel}[${w}]))`;
+  const b = `sum by (${by}) (${fn}(loupe_llm_output_tokens_total{$sel}[${w}]))`;
+  return `(${a} + ${b}) or ${a} or ${b}`;
+};
 const DAY = 86400;
 const sum = (rows, k) => rows.reduce((a, r) => a + (Number.isFinite(r[k]) ? r[k] : 0), 0);
 
@@ -36,23 +41,24 @@ export default {
       queries: [{ expr: 'sum by (model) (increase(loupe_llm_cost_usd_total{$sel}[1d]))', legend: '{{model}}' }] },
 
     { id: 'tokens-by-model-route', title: 'Tokens by model and route', type: 'area', unit: 'tokens/s', calls: {},
-      queries: [{ expr: `sum by (model, route) (rate(${tokens}[$rate]))`, legend: '{{model}} · {{route}}' }] },
+      queries: [{ expr: tokens('model, route', 'rate', '$rate'), legend: '{{model}} · {{route}}' }] },
     { id: 'cloud-local-share', title: 'Cloud vs local share of tokens', type: 'hbar', unit: 'tokens', share: true, calls: {},
       help: 'input + output tokens in the range, by route',
-      queries: [{ expr: `sum by (route) (increase(${tokens}[$range]))`, legend: '{{route}}' }] },
+      queries: [{ expr: tokens('route', 'increase', '$range'), legend: '{{route}}' }] },
 
     { id: 'cost-per-user', title: 'Cost per user', type: 'table', span: 6, calls: {},
-      help: 'top 20 users by cost in the range; per day = cost / days in the range',
+      help: 'top 20 users by cost in the range; per day = cost / days in the range (ranges under a day count as one day)',
       llm: { api: 'top', params: { by: 'user', metric: 'cost', limit: 20 } },
       columns: [
         { key: 'key', label: 'user', link: (r, ctx) => (r.key ? ctx.callsLink({ user: r.key }) : null) },
         { key: 'calls', label: 'calls', unit: '' },
         { label: 'tokens', unit: 'tokens', get: (r) => r.input_tokens + r.output_tokens },
         { key: 'cost_usd', label: 'cost', unit: '$' },
-        { label: 'per day', unit: '$', get: (r, ctx) => (r.cost_usd == null ? null : r.cost_usd / Math.max(ctx.range.days, 1 / 24)) },
+        { label: 'per day', unit: '$', get: (r, ctx) => (r.cost_usd == null ? null : r.cost_usd / Math.max(ctx.range.days, 1)) },
       ] },
     { id: 'unpriced', title: 'Unpriced calls by model', type: 'table', span: 6, calls: {},
       help: 'models without a price in the price table: add them to the pricing file',
+      empty: 'Every LLM call in this time range has a price.',
       llm: { api: 'top', params: { by: 'model', metric: 'calls', limit: 1000 } },
       transform: (rows) => rows.filter((r) => r.unpriced > 0),
       columns: [

@@ -18,8 +18,9 @@ export default {
     { id: 'request-rate', title: 'Request rate by model', type: 'area', unit: '/s', calls: {},
       queries: [{ expr: 'sum by (model) (rate(loupe_llm_requests_total{$sel}[$rate]))', legend: '{{model}}' }] },
     { id: 'error-rate', title: 'Error rate by model', type: 'line', unit: '%', calls: { status: 'error' },
-      queries: [{ expr: '100 * sum by (model) (rate(loupe_llm_requests_total{status="error",$sel}[$rate])) / sum by (model) (rate(loupe_llm_requests_total{$sel}[$rate]))', legend: '{{model}}' }] },
+      queries: [{ expr: '100 * (sum by (model) (rate(loupe_llm_requests_total{status="error",$sel}[$rate])) or 0 * sum by (model) (rate(loupe_llm_requests_total{$sel}[$rate]))) / sum by (model) (rate(loupe_llm_requests_total{$sel}[$rate]))', legend: '{{model}}' }] },
     { id: 'error-classes', title: 'Errors by class', type: 'hbar', unit: '', calls: { status: 'error' }, limit: 10,
+      empty: 'No failed LLM calls in this time range.',
       help: 'error.type of the most recent (up to 1000) failed calls in the range',
       llm: { api: 'calls', params: { status: 'error', limit: 1000 } },
       transform: (b) => {

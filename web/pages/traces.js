@@ -192,14 +192,20 @@ export function mount(root, ctx) {
       rows.map(({ span, depth }) => {
         const kind = spanKind(span);
         const bar = h('span', { class: 'wf-bar k-' + kind + (isErr(span) ? ' err' : '') });
-        bar.style.left = ((100 * (span.startTime - t0)) / total).toFixed(3) + '%';
-        bar.style.width = Math.max(0.2, (100 * span.duration) / total).toFixed(3) + '%';
+        const left = (100 * (span.startTime - t0)) / total, width = Math.max(0.2, (100 * span.duration) / total);
+        bar.style.left = left.toFixed(3) + '%';
+        bar.style.width = width.toFixed(3) + '%';
+        const dur = h('span', { class: 'wf-dur' }, fmt(span.duration / 1e6, 's'));
+        // the duration after the bar, else before it, else inside its right end
+        if (left + width < 78) dur.style.left = `calc(${(left + width).toFixed(3)}% + 4px)`;
+        else if (left > 22) dur.style.right = `calc(${(100 - left).toFixed(3)}% + 4px)`;
+        else { dur.style.right = `calc(${(100 - left - width).toFixed(3)}% + 4px)`; dur.classList.add('in'); }
         const name = h('span', { class: 'wf-name' }, h('span', { class: 'badge k-' + kind }, kind), ' ', span.operationName,
           h('span', { class: 'muted' }, ' ' + svc(span)));
         name.style.paddingLeft = depth * 16 + 'px';
         const row = h('a', { class: 'wf-row' + (span === sel.span ? ' sel' : ''), role: 'listitem', 'data-span-id': span.spanID,
           href: c.link('traces', { ...own(c.params), span: span.spanID }) },
-        name, h('span', { class: 'wf-track' }, bar, h('span', { class: 'wf-dur' }, fmt(span.duration / 1e6, 's'))));
+        name, h('span', { class: 'wf-track' }, bar, dur));
         row.addEventListener('click', (ev) => { ev.preventDefault(); c.navigate({ span: span.spanID }, { replace: true }); });
         return row;
       }));
@@ -236,7 +242,7 @@ export function mount(root, ctx) {
     sess.abort();
     const s = (sess = new Session());
     const jobs = [];
-    if (what.search) {
+    if (what.search || !state.search) {
       jobs.push(search(c, s).then((list) => { if (my === gen) { state.search = list; drawResults(c, list); } })
         .catch((e) => {
           if (my !== gen || e.name === 'AbortError') return;
@@ -273,6 +279,7 @@ export function mount(root, ctx) {
       const searchKeys = ['user', 'session', 'service', 'mindur', 'errors', 'from', 'to', 'model', 'route'];
       const searchChanged = searchKeys.some((k) => (prev[k] || '') !== (c.params[k] || ''));
       if (searchChanged) return false; // new search: remount (form values follow the URL)
+      traceIn.value = c.params.trace || '';
       run(c, { search: false, trace: false });
       if (state.search) drawResults(c, state.search);
       return true;
