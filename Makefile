@@ -6,7 +6,7 @@ BUILD      ?= build
 ASAN_BUILD ?= build-asan
 JOBS       ?= $(shell nproc 2>/dev/null || echo 2)
 
-.PHONY: all deps build build-asan run test unit unit-asan e2e e2e-asan promql promql-asan diff clean
+.PHONY: all deps build build-asan run demo test unit unit-asan e2e e2e-asan ui ui-asan promql promql-asan diff clean
 
 all: build
 
@@ -24,6 +24,11 @@ build-asan: deps
 run: build
 	./$(BUILD)/loupe
 
+# loupe on :9090/:4318/:4317 (data in ./data-demo) and a traffic generator:
+# a 7-day backfill, then live OTLP + remote-write traffic until Ctrl-C.
+demo: build
+	BUILD=$(BUILD) demo/run.sh
+
 unit: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
 
@@ -36,10 +41,16 @@ e2e: build
 e2e-asan: build-asan
 	LOUPE_BIN=$(CURDIR)/$(ASAN_BUILD)/loupe LOUPE_ASAN=1 node --test --test-concurrency=1 tests/e2e/
 
+ui: build
+	LOUPE_BIN=$(CURDIR)/$(BUILD)/loupe node --test --test-concurrency=1 tests/ui/
+
+ui-asan: build-asan
+	LOUPE_BIN=$(CURDIR)/$(ASAN_BUILD)/loupe LOUPE_ASAN=1 node --test --test-concurrency=1 tests/ui/
+
 promql-asan: build-asan
 	node tests/promql/run.mjs --target loupe --bin $(ASAN_BUILD)/loupe tests/promql/*.test $(PROMQL_TESTDATA)/*.test
 
-test: unit unit-asan e2e e2e-asan diff
+test: unit unit-asan e2e e2e-asan ui ui-asan diff
 	@echo "all tests passed"
 
 clean:
