@@ -350,3 +350,27 @@ export const ERRORS = {
     ['InternalServerError', 'Error code: 500 - CUDA out of memory. Tried to allocate 2.00 GiB', 500],
   ],
 };
+
+/* Material for longer tool results (diff hunks, page text), assembled by generate.mjs. */
+export const DIFF_FILES = ['refunds/handler.go', 'refunds/handler_test.go', 'store/keys.go', 'store/migrations/0042_idempotency.sql',
+  'auth/session.ts', 'auth/session.test.ts', 'reports/daily.go', 'api/bulk.go', 'upload/retry.go', 'internal/metrics/metrics.go'];
+export const DIFF_LINES = [
+  '+\tctx, span := tracer.Start(ctx, "refund.execute")', '+\tdefer span.End()', '-\tresp, err := h.provider.Refund(ctx, id, amt)',
+  '+\tif err := validateAmount(req.Amount, charge.Amount); err != nil {', '+\t\treturn nil, fmt.Errorf("refund %s: %w", req.ChargeID, err)', '+\t}',
+  ' \tlog := logger.With("charge_id", req.ChargeID)', '+\tmetrics.RefundsTotal.WithLabelValues(req.Reason).Inc()',
+  '-\ttime.Sleep(100 * time.Millisecond)', '+\tselect {', '+\tcase <-ctx.Done():', '+\t\treturn ctx.Err()', '+\tcase <-time.After(backoff(attempt)):', '+\t}',
+  '+  const ttl = options.ttlMs ?? 15 * 60 * 1000;', '+  if (!token || token.length < 32) throw new AuthError("invalid token");',
+  '-  return this.db.query("SELECT * FROM sessions WHERE token = $1", [token]);', '+  return this.db.query(SESSION_BY_TOKEN, [hash(token)]);',
+  '+CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS idempotency_keys_key_idx ON idempotency_keys (key);',
+  ' \t// keep the old behaviour for API version 2023-10-01', '+\tfor i := range items {', '+\t\tif err := ctx.Err(); err != nil {', '+\t\t\treturn deleted, err',
+  '+\t\t}', '+\t}', '-\tday := t.Truncate(24 * time.Hour)', '+\tday := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, loc)',
+];
+export const PAGE_SENTENCES = [
+  'Prices are listed per hour and billed per second with a one-minute minimum.', 'Savings plans and reserved instances can reduce the effective price by up to 72 percent.',
+  'The figures exclude taxes, storage, data transfer and support plans.', 'Regional prices may differ; the table shows the lowest-priced region in each geography.',
+  'Demand from accelerated servers grows about 30 percent per year in the base case.', 'Efficiency gains in cooling and power delivery offset part of the growth.',
+  'The obligations apply to providers placing models on the EU market, regardless of where they are established.',
+  'Downstream providers must receive documentation sufficient to understand the capabilities and limitations of the model.',
+  'Retrieval requests are billed per 1,000 requests in addition to the per-gigabyte retrieval fee.', 'Objects deleted before the minimum storage duration are charged for the remaining days.',
+  'Independent measurements vary with prompt length, output length, region and time of day.', 'Median values are computed over the last 14 days of hourly measurements.',
+];

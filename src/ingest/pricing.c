@@ -487,6 +487,12 @@ void pricing_apply(const pricing *p, rec_call *c)
     }
     const price *pr = pricing_find(p, c->provider, c->model);
     double cost = pr ? pricing_cost(pr, c) : NAN;
+    /* A failed call that reports no usage (a 429, a timeout before the
+     * first token) was not billed: it costs 0 at the model's price rather
+     * than being called unpriced.  A successful call without usage stays
+     * unknown. */
+    if (pr && isnan(cost) && c->status == REC_STATUS_ERROR && c->input_tokens < 0 && c->output_tokens < 0)
+        cost = 0;
     if (isnan(cost))
         return;
     c->cost_usd = cost;

@@ -47,7 +47,8 @@
  * the reasoning price when one is given (output - reasoning at the output
  * price).  With "reasoning_in_output": false they are charged on top.
  * Unknown token counts count as 0, but a call with neither input nor output
- * tokens is unpriced.
+ * tokens is unpriced -- unless it failed (status error): a failed call that
+ * reports no usage (a 429, a timeout) was not billed and costs 0.
  *
  * Thread safety: a pricing is immutable after creation; every function may
  * be called from any thread. */
@@ -97,8 +98,8 @@ int pricing_provider_is_local(const pricing *p, slice provider);
 
 /* Fills c->cost_usd / c->cost_source unless a cost was sent (cost_source 1):
  * route "local" with free_local -> 0 (source 2); else a matching entry and
- * known tokens -> the cost (source 2); else NaN (source 0, "unpriced",
- * never 0). */
+ * known tokens -> the cost (source 2); a matching entry, status error and
+ * no tokens -> 0 (source 2); else NaN (source 0, "unpriced", never 0). */
 void pricing_apply(const pricing *p, rec_call *c);
 
 #endif

@@ -217,6 +217,18 @@ static void test_cost(void **state)
     pricing_apply(p, &c);
     assert_true(isnan(c.cost_usd));
     assert_int_equal(c.cost_source, 0);
+    /* a failed call without usage (a 429) was not billed: 0, not unpriced;
+     * a failed call of a model without a price stays unpriced */
+    c = call("openai", "gpt-4o", "cloud", -1, -1);
+    c.status = REC_STATUS_ERROR;
+    pricing_apply(p, &c);
+    near(c.cost_usd, 0);
+    assert_int_equal(c.cost_source, 2);
+    c = call("acme", "acme-large", "cloud", -1, -1);
+    c.status = REC_STATUS_ERROR;
+    pricing_apply(p, &c);
+    assert_true(isnan(c.cost_usd));
+    assert_int_equal(c.cost_source, 0);
     /* one count unknown: counted as 0 */
     c = call("openai", "gpt-4o", "cloud", 1000000, -1);
     pricing_apply(p, &c);
