@@ -215,6 +215,7 @@ static void app_teardown(app *a)
     derived_destroy(a->der);
     store_close(a->st);
     otlp_metrics_conv_destroy(a->mconv);
+    span_set_destroy(a->otlp.log_calls);
     pricing_destroy(a->prices);
     free(a);
 }
@@ -246,7 +247,7 @@ static int setup_otlp(app *a, const loupe_config *cfg, err_ctx *e)
         return rc;
     otlp_metrics_conv_opts mo;
     otlp_metrics_conv_opts_default(&mo);
-    if (otlp_metrics_conv_create(&mo, &a->mconv))
+    if (otlp_metrics_conv_create(&mo, &a->mconv) || !(a->otlp.log_calls = span_set_create(65536)))
         return err_set(e, LOUPE_ENOMEM, "out of memory");
 
     otlp_export_ctx *x = &a->otlp;

@@ -50,6 +50,14 @@ static int fail(otlp_result *r, int code, const char *msg)
     return code;
 }
 
+static int all_zero(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (p[i])
+            return 0;
+    return 1;
+}
+
 /* Adds a reason to partial_msg ("; "-separated, the first ones win). */
 static void partial(otlp_result *r, const char *fmt, const char *what)
 {
@@ -144,14 +152,6 @@ static int links_json(const otlp_span *s, buf *b)
     return rc ? LOUPE_ENOMEM : 0;
 }
 
-static int all_zero(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n; i++)
-        if (p[i])
-            return 0;
-    return 1;
-}
-
 /* The resource's service.name as text ("unknown_service" when absent, as
  * the SDKs default it). */
 static slice service_of(const otlp_resource *res, arena *a, buf *tmp)
@@ -212,7 +212,8 @@ static const char *const session_keys[] = { "session.id", "gen_ai.conversation.i
 /* Feeds the stored calls to the derived series and writes them.  Failures
  * here do not fail the request (the calls are stored): they are counted
  * and said in partial_success's message. */
-static void write_derived(otlp_export_ctx *c, const rec_call *calls, size_t n, arena *a, otlp_result *r)
+static void write_derived(otlp_export_ctx *c, const rec_call *calls, const uint8_t *skip, size_t n, arena *a,
+                          otlp_result *r)
 {
     if (!n || !c->der)
         return;
@@ -220,7 +221,7 @@ static void write_derived(otlp_export_ctx *c, const rec_call *calls, size_t n, a
     series_batch sb;
     series_batch_init(&sb, a, &c->label_limits);
     for (size_t i = 0; i < n; i++)
-        if (derived_add_call(c->der, &calls[i], &sb, &e))
+        if (!(skip && skip[i]) && derived_add_call(c->der, &calls[i], &sb, &e))
             break;
     store_series_in *in = NULL;
     size_t nin = 0;
@@ -265,7 +266,20 @@ static void commit_records(otlp_export_ctx *c, int signal, const rec_batch *b, a
         if (unpriced)
             metrics_add("loupe_llm_calls_unpriced_total", NULL, (double)unpriced);
     }
-    write_derived(c, b->calls, b->ncalls, a, r);
+    /* A call made earlier from the span's log event was counted then: the
+     * span's own call replaces that record but is not counted again. */
+    uint8_t *skip = NULL;
+    if (c->log_calls && b->ncalls && (skip = arena_calloc(a, b->ncalls)))
+        for (size_t i = 0; i < b->ncalls; i++) {
+            const rec_call *k = &b->calls[i];
+            if (all_zero(k->span_id, 8))
+                continue;
+            if (signal == OTLP_TRACES)
+                skip[i] = (uint8_t)span_set_take(c->log_calls, k->trace_id, k->span_id);
+            else
+                span_set_add(c->log_calls, k->trace_id, k->span_id);
+        }
+    write_derived(c, b->calls, skip, b->ncalls, a, r);
 }
 
 /* ------------------------------------------------------------ traces */

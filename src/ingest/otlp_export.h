@@ -26,6 +26,7 @@
 #include "ingest/otlp.h"
 #include "ingest/otlp_metrics.h"
 #include "ingest/pricing.h"
+#include "ingest/span_set.h"
 #include "store/records.h"
 #include "store/store.h"
 #include "util/buf.h"
@@ -40,6 +41,7 @@ typedef struct otlp_export_ctx {
     genai_opts genai;
     derived *der;
     otlp_metrics_conv *mconv;
+    span_set *log_calls;       /* spans whose call was made from a log event (see span_set.h) */
     otlp_limits limits;
     labels_limits label_limits;
     size_t max_decompressed;   /* bytes after gzip */
