@@ -45,7 +45,7 @@ ui: build
 	LOUPE_BIN=$(CURDIR)/$(BUILD)/loupe node --test --test-concurrency=1 tests/ui/
 
 ui-asan: build-asan
-	LOUPE_BIN=$(CURDIR)/$(ASAN_BUILD)/loupe LOUPE_ASAN=1 node --test --test-concurrency=1 tests/ui/
+	LOUPE_BIN=$(CURDIR)/$(ASAN_BUILD)/loupe LOUPE_ASAN=1 UI_SCREENSHOTS=off node --test --test-concurrency=1 tests/ui/
 
 promql-asan: build-asan
 	node tests/promql/run.mjs --target loupe --bin $(ASAN_BUILD)/loupe tests/promql/*.test $(PROMQL_TESTDATA)/*.test

@@ -16,6 +16,7 @@
  * feeds bench/llm's pre-encoded OTLP requests through otlp_export (the
  * ingest path without HTTP) into a fresh store and prints bytes per call
  * and a few query latencies: the disk figure of bench/llm in a minute.
+ *   /tmp/records_bench --query DIR     the latencies again, on a kept store
  *
  * Workload: 20 system prompts of ~1.5 KB; per call a unique user message
  * and a unique completion of 300..600 bytes (Zipf-distributed English
@@ -639,8 +640,38 @@ static int replay(const char *in, double raw_per_call)
     return 0;
 }
 
+/* Query latencies on a store kept by --replay (KEEP=1). */
+static int query_only(const char *dir)
+{
+    records_opts ro;
+    records_opts_default(&ro);
+    ro.dir = dir;
+    records *rec = NULL;
+    err_ctx e = { 0 };
+    if (records_open(&ro, &rec, &e)) {
+        fprintf(stderr, "open: %s\n", e.msg);
+        return 1;
+    }
+    records_stats rs;
+    records_get_stats(rec, &rs);
+    printf("%s: %llu calls\n", dir, (unsigned long long)rs.calls);
+    for (int pass = 0; pass < 2; pass++) { /* the first warms the page cache */
+        lat_q(rec, "?q=account", "account", NULL);
+        lat_q(rec, "?q=warehouse", "warehouse", NULL);
+        lat_q(rec, "?q=zephyrine", "zephyrine", NULL);
+        lat_q(rec, "?q=退款", "退款", NULL);
+        lat_q(rec, "?q=refund invoice", "refund invoice", NULL);
+        lat_q(rec, "?user_id=", NULL, "u_aa4ff8d16e");
+        lat_q(rec, "?user_id=&q=", "account", "u_aa4ff8d16e");
+    }
+    records_close(rec);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
+    if (argc > 2 && !strcmp(argv[1], "--query"))
+        return query_only(argv[2]);
     if (argc > 2 && !strcmp(argv[1], "--replay"))
         return replay(argv[2], argc > 3 ? atof(argv[3]) : 3346.4);
     int n = argc > 1 ? atoi(argv[1]) : 20000;

@@ -25,7 +25,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const GEN_VERSION = 3; // bump when the output changes
+export const GEN_VERSION = 4; // bump when the output changes
 
 // ---------------------------------------------------------------- PRNG
 export function hash32(a, b = 0) {
@@ -33,14 +33,21 @@ export function hash32(a, b = 0) {
   h ^= h >>> 16; h = Math.imul(h, 0x7feb352d); h ^= h >>> 15; h = Math.imul(h, 0x846ca68b); h ^= h >>> 16;
   return h >>> 0;
 }
-export function rng(seed) { // mulberry32
-  let a = seed >>> 0;
-  return function () {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+// murmur3's finalizer: a bijection on 32-bit integers
+export function fmix32(h) {
+  h >>>= 0; h ^= h >>> 16; h = Math.imul(h, 0x85ebca6b); h ^= h >>> 13; h = Math.imul(h, 0xc2b2ae35); h ^= h >>> 16;
+  return h >>> 0;
+}
+// sfc32 with 128 bits of state: streams seeded with different (a, b) do not repeat each other
+export function rng(a, b = 0) {
+  let s0 = a >>> 0, s1 = b >>> 0, s2 = 0x9e3779b9, s3 = 1;
+  const next = () => {
+    const t = (((s0 + s1) | 0) + s3) | 0;
+    s3 = (s3 + 1) | 0; s0 = s1 ^ (s1 >>> 9); s1 = (s2 + (s2 << 3)) | 0; s2 = (s2 << 21) | (s2 >>> 11); s2 = (s2 + t) | 0;
+    return t >>> 0;
   };
+  for (let k = 0; k < 12; k++) next();
+  return () => next() / 4294967296;
 }
 const pick = (r, arr) => arr[Math.floor(r() * arr.length)];
 const between = (r, lo, hi) => lo + Math.floor(r() * (hi - lo + 1));
@@ -113,7 +120,7 @@ export const QUERY_TERMS = {
 
 // ---------------------------------------------------------------- world (from the seed)
 export function makeWorld(seed) {
-  const r = rng(hash32(seed, 1));
+  const r = rng(hash32(seed, 1), 1);
   // content-word ranks: keep the query terms at fixed ranks, shuffle the rest
   const content = CONTENT.filter((w, i) => CONTENT.indexOf(w) === i && w !== QUERY_TERMS.common && w !== QUERY_TERMS.medium);
   for (let i = content.length - 1; i > 0; i--) { const j = Math.floor(r() * (i + 1)); [content[i], content[j]] = [content[j], content[i]]; }
@@ -223,10 +230,10 @@ function tokensOf(s) { // rough: 4 ASCII bytes or ~0.7 CJK character per token
 // ---------------------------------------------------------------- one call
 // Returns everything about call i (deterministic in (world.seed, i, tEndMs, spanMs)).
 export function makeCall(world, i, tEndMs, spanMs, ncalls) {
-  const r = rng(hash32(world.seed, i + 1000));
+  const r = rng(hash32(world.seed, 7), i);
   // sessions: ~5 consecutive calls each; the session's user and template are fixed
   const sess = Math.floor(i / 5);
-  const rs = rng(hash32(world.seed ^ 0x5e551, sess));
+  const rs = rng(hash32(world.seed, 0x5e551), sess);
   const user = world.users[world.userZ(rs)];
   const sessionId = 'sess_' + hex(rs, 8);
   const tplIdx = world.templateZ(rs);
@@ -302,9 +309,11 @@ export function makeCall(world, i, tEndMs, spanMs, ncalls) {
     i, r, user, sessionId, service, model, template: tpl.name, inMsgs, outMsgs, inputJson, outputJson, userText, completion,
     isErr, err, errMsg: isErr ? err.msg(model.req) : '', finish, inTok, outTok, cached, latencyMs,
     startNs, endNs: startNs + durNs, attrs,
-    traceId: hex(r, 16), spanId: hex(r, 8), parentId: hex(r, 8),
+    // the first 4 bytes of the ids are a bijection of i: unique whatever the PRNG draws
+    traceId: uid(world.seed, i, 1) + hex(r, 12), spanId: uid(world.seed, i, 2) + hex(r, 4), parentId: hex(r, 8),
   };
 }
+function uid(seed, i, k) { return (fmix32((i ^ hash32(seed, k)) >>> 0) + 0x100000000).toString(16).slice(1); }
 function idFor(model, r) { // provider-style response ids
   switch (model.provider) {
     case 'openai': return 'chatcmpl-' + alnum(r, 29);

@@ -37,7 +37,7 @@ for (let k = 0; k < argv.length; k++) {
 }
 if (!o.meta) { console.error('usage: query.mjs --meta meta.json [--url URL] [--runs N]'); process.exit(2); }
 const meta = JSON.parse(fs.readFileSync(o.meta, 'utf8'));
-const r = rng(hash32(o.seed, 99));
+const r = rng(hash32(o.seed, 99), 99);
 const pick = (arr) => arr[Math.floor(r() * arr.length)];
 const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 

@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 3
-#define SCHEMA_VERSION_STR "3"
+#define SCHEMA_VERSION 4
+#define SCHEMA_VERSION_STR "4"
 
 /* Low-cardinality strings (services, models, users, ...) are dictionary
  * ids in the rows and indexes; blobs hold long text once (records_codec.c);
@@ -41,7 +41,8 @@ static const char *const schema_sql =
     " dur_ns INTEGER NOT NULL, service INTEGER, user_id INTEGER, session_id INTEGER,"
     " span INTEGER, parent_id BLOB, name INTEGER, kind INTEGER, status INTEGER, status_msg BLOB, attrs BLOB,"
     " events BLOB, links BLOB, resource BLOB, scope_name INTEGER, scope_version INTEGER,"
-    " s_service INTEGER, s_user INTEGER, s_session INTEGER, c_ds INTEGER, c_dur INTEGER, call INTEGER,"
+    " s_service INTEGER, s_user INTEGER, s_session INTEGER, s_ds INTEGER, c_ds INTEGER, c_dur INTEGER,"
+    " call INTEGER,"
     " provider INTEGER, model INTEGER, route INTEGER, template INTEGER, c_status INTEGER, error BLOB,"
     " finish INTEGER, in_tok INTEGER, out_tok INTEGER, cached_tok INTEGER, cwrite_tok INTEGER,"
     " reason_tok INTEGER, cost REAL, cost_src INTEGER, latency, ttft, prompt BLOB, completion BLOB,"
@@ -129,10 +130,11 @@ int rconn_open(records *r, rconn **out, const char *path, int readonly, err_ctx 
         rc = rec_exec(c->db,
                       "PRAGMA page_size=4096; PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
                       "PRAGMA journal_size_limit=67108864; PRAGMA cache_size=-32768; PRAGMA temp_store=MEMORY;"
-                      "PRAGMA mmap_size=268435456;",
+                      "PRAGMA mmap_size=2147418112;",
                       e);
     } else {
-        rc = rec_exec(c->db, "PRAGMA cache_size=-16384; PRAGMA mmap_size=268435456; PRAGMA temp_store=MEMORY;", e);
+        /* random reads (calls by id, blobs) go through the map, not pread() */
+        rc = rec_exec(c->db, "PRAGMA cache_size=-16384; PRAGMA mmap_size=2147418112; PRAGMA temp_store=MEMORY;", e);
     }
 cleanup:
     if (rc) {

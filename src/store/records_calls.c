@@ -23,7 +23,7 @@
 
 /* The plan's thresholds (tests lower them to run every path on little data). */
 size_t rec_tune_term_calls = 4096;    /* a group used by fewer calls drives the search */
-size_t rec_tune_count_blobs = 1024;   /* a group in more blobs is not counted: not rare */
+size_t rec_tune_count_blobs = 4096;   /* a group in more blobs is not counted: not rare */
 size_t rec_tune_common_blobs = 20000; /* a group in more blobs: its newest are listed, older ones probed */
 size_t rec_tune_scan_budget = 60000;  /* work units per page (a row 1, a probe 2, a text check 10) */
 #define TERM_CALLS rec_tune_term_calls
@@ -231,13 +231,6 @@ typedef struct lq {
     err_ctx *e;
 } lq;
 
-static int by_time_desc(const void *a, const void *b)
-{
-    const cand *x = a, *y = b;
-    if (x->start != y->start)
-        return x->start > y->start ? -1 : 1;
-    return x->id > y->id ? -1 : x->id < y->id;
-}
 
 static int cmp_i64(const void *a, const void *b)
 {
@@ -343,18 +336,19 @@ static int load_groups(lq *L)
             g->est = TERM_CALLS;
             continue;
         }
-        if (!(st = rconn_stmt(L->c, "SELECT count(*) FROM (SELECT 1 FROM call_blob WHERE blob_id=?1 LIMIT ?2)",
+        /* the calls using them, counted up to TERM_CALLS in one statement */
+        if (!(st = rconn_stmt(L->c,
+                              "SELECT count(*) FROM (SELECT 1 FROM call_blob WHERE blob_id IN"
+                              " (SELECT rowid FROM fts WHERE fts MATCH ?1) LIMIT ?2)",
                               L->e))) {
             rc = L->e->code;
             break;
         }
-        for (size_t k = 0; k < g->n && g->est < TERM_CALLS; k++) {
-            sqlite3_bind_int64(st, 1, g->ids[k]);
-            sqlite3_bind_int64(st, 2, (int64_t)TERM_CALLS);
-            if (sqlite3_step(st) == SQLITE_ROW)
-                g->est += (size_t)sqlite3_column_int64(st, 0);
-            sqlite3_reset(st);
-        }
+        sqlite3_bind_text(st, 1, (const char *)g->expr.p, (int)g->expr.n, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 2, (int64_t)TERM_CALLS);
+        if (sqlite3_step(st) == SQLITE_ROW)
+            g->est = (size_t)sqlite3_column_int64(st, 0);
+        sqlite3_reset(st);
     }
     return rc;
 }
@@ -452,65 +446,43 @@ static int call_ok(lq *L, slice sb)
 }
 
 /* Candidates from the rarest group: (start, id) of the calls using its
- * blobs that pass the filters and the other listed groups, newest first. */
+ * blobs that pass the filters and the other listed groups, newest first
+ * (one statement: the rows are found by id from the group's blobs). */
 static int term_candidates(lq *L, size_t gi, int cursor, int64_t cs, int64_t cid, cand **out, size_t *nout)
 {
     qgrp *g = &L->g[gi];
-    int64_t *ids = NULL;
-    size_t n = 0, cap = 0;
     cand *cv = NULL;
-    size_t nc = 0;
-    int rc = 0;
-    sqlite3_stmt *st = rconn_stmt(L->c, "SELECT call_id FROM call_blob WHERE blob_id=?1", L->e);
+    size_t nc = 0, cap = 0;
+    int rc = 0, src;
+    build_where(L, cursor);
+    char sql[1600];
+    snprintf(sql, sizeof sql,
+             "SELECT start_ns, id, sblobs FROM spans WHERE id IN (SELECT call_id FROM call_blob WHERE blob_id IN"
+             " (SELECT rowid FROM fts WHERE fts MATCH ?16)) AND %s ORDER BY start_ns DESC, id DESC",
+             L->where);
+    sqlite3_stmt *st = rconn_stmt(L->c, sql, L->e);
     if (!st)
         return L->e->code;
-    for (size_t k = 0; k < g->n && !rc; k++) {
-        sqlite3_bind_int64(st, 1, g->ids[k]);
-        while (sqlite3_step(st) == SQLITE_ROW) {
-            if (n == cap) {
-                cap = cap ? cap * 2 : 256;
-                int64_t *v = realloc(ids, cap * sizeof *v);
-                if (!v) {
-                    rc = err_set(L->e, LOUPE_ENOMEM, "out of memory");
-                    break;
-                }
-                ids = v;
-            }
-            ids[n++] = sqlite3_column_int64(st, 0);
-        }
-        sqlite3_reset(st);
-    }
-    if (rc)
-        goto cleanup;
-    if (n)
-        qsort(ids, n, sizeof *ids, cmp_i64);
-    build_where(L, cursor);
-    char sql[1400];
-    snprintf(sql, sizeof sql, "SELECT start_ns, sblobs FROM spans WHERE id = ?16 AND %s", L->where);
-    if (!(st = rconn_stmt(L->c, sql, L->e))) {
-        rc = L->e->code;
-        goto cleanup;
-    }
     bind_filters(L, st, cs, cid);
-    if (n && !(cv = malloc(n * sizeof *cv))) {
-        rc = err_set(L->e, LOUPE_ENOMEM, "out of memory");
-        goto cleanup;
-    }
-    for (size_t k = 0; k < n; k++) {
-        if (k && ids[k] == ids[k - 1])
+    sqlite3_bind_text(st, 16, (const char *)g->expr.p, (int)g->expr.n, SQLITE_STATIC);
+    while ((src = sqlite3_step(st)) == SQLITE_ROW) {
+        slice sb = slice_make(sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+        if (!sblobs_ok(L, sb))
             continue;
-        sqlite3_bind_int64(st, 16, ids[k]);
-        if (sqlite3_step(st) == SQLITE_ROW) {
-            slice sb = slice_make(sqlite3_column_blob(st, 1), (size_t)sqlite3_column_bytes(st, 1));
-            if (sblobs_ok(L, sb))
-                cv[nc++] = (cand){ sqlite3_column_int64(st, 0), ids[k] };
+        if (nc == cap) {
+            cap = cap ? cap * 2 : 256;
+            cand *v = realloc(cv, cap * sizeof *v);
+            if (!v) {
+                rc = err_set(L->e, LOUPE_ENOMEM, "out of memory");
+                break;
+            }
+            cv = v;
         }
-        sqlite3_reset(st);
+        cv[nc++] = (cand){ sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1) };
     }
-    if (nc)
-        qsort(cv, nc, sizeof *cv, by_time_desc);
-cleanup:
-    free(ids);
+    if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
+        rc = err_set(L->e, LOUPE_EIO, "records: full-text candidates: %s", sqlite3_errmsg(L->c->db));
+    sqlite3_reset(st);
     if (rc) {
         free(cv);
         return rc;
@@ -537,8 +509,15 @@ static int select_page(lq *L, size_t limit, int cursor, int64_t cs, int64_t cid,
         size_t nc = 0;
         if ((rc = term_candidates(L, best, cursor, cs, cid, &cv, &nc)))
             return rc;
+        int slow = 0; /* groups call_ok() checks */
+        for (size_t gi = 0; gi < L->pq.ng; gi++)
+            slow |= L->g[gi].common || L->g[gi].text;
         sqlite3_stmt *st = rconn_stmt(L->c, "SELECT sblobs FROM spans WHERE id=?1", L->e);
         for (size_t k = 0; k < nc && n <= limit && st; k++) {
+            if (!slow) {
+                page[n++] = cv[k];
+                continue;
+            }
             sqlite3_bind_int64(st, 1, cv[k].id);
             int ok = 0;
             if (sqlite3_step(st) == SQLITE_ROW) {

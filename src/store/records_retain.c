@@ -4,7 +4,8 @@
  * Why no reference counts: every blob and dictionary entry keeps last_h,
  * the latest time (rounded up to the hour) of any row that ever used it,
  * raised by the writer as it writes rows.  Rows are deleted by the same
- * time (spans and calls by start, logs by time), so when an entry's last_h
+ * time (a row of a span and its call by the earlier of their starts, logs
+ * by time), so when an entry's last_h
  * is below the cutoff, every row that used it is below the cutoff too and
  * was deleted earlier in the same pass; while a pass runs, the writer drops
  * rows older than its cutoff, so none can start using such an entry

@@ -6,10 +6,10 @@
  * stored once and indexed once, and a retried export replaces the span and
  * its call instead of adding a second call.  A call without a span (from a
  * log record) is a row of its own; a span that arrives after its call
- * joins the call's row.  The row's time is the span's and its service,
- * user and session the call's; the other side's own values are kept where
- * they differ (c_ds / c_dur, s_service / s_user / s_session: NULL when
- * equal, 0 for an empty string). */
+ * joins the call's row.  The row's time is the earlier start of the two,
+ * its service, user and session the call's; each side's own values are
+ * kept where they differ (s_ds / c_ds / c_dur, s_service / s_user /
+ * s_session: NULL when equal, 0 for an empty string). */
 #include "util/mem.h"
 #include "store/records_int.h"
 #include "util/hash.h"
@@ -18,28 +18,28 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Row-level columns (?3..?12), span columns (?13..?24), call columns
- * (?25..?45) of the statements below. */
-#define ROW_SET "start_ns, dur_ns, service, user_id, session_id, s_service, s_user, s_session, c_ds, c_dur"
+/* Row-level columns (?3..?13), span columns (?14..?25), call columns
+ * (?26..?46) of the statements below. */
+#define ROW_SET "start_ns, dur_ns, service, user_id, session_id, s_service, s_user, s_session, s_ds, c_ds, c_dur"
 #define SPAN_SET                                                                                                     \
     "span, parent_id, name, kind, status, status_msg, attrs, events, links, resource, scope_name, scope_version"
 #define CALL_SET                                                                                                     \
     "call, provider, model, route, template, c_status, error, finish, in_tok, out_tok, cached_tok, cwrite_tok,"    \
     " reason_tok, cost, cost_src, latency, ttft, prompt, completion, messages, sblobs"
 #define P_ROW 3
-#define P_SPAN 13
-#define P_CALL 25
+#define P_SPAN 14
+#define P_CALL 26
 
 static const char sql_insert[] =
     "INSERT INTO spans(trace_id, span_id, " ROW_SET ", " SPAN_SET ", " CALL_SET ") VALUES(?1, ?2, ?3, ?4, ?5, ?6,"
     " ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, ?28,"
-    " ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45)";
+    " ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46)";
 static const char sql_update_span[] =
     "UPDATE spans SET (" ROW_SET ", " SPAN_SET ") = (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-    " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24) WHERE id = ?1";
+    " ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25) WHERE id = ?1";
 static const char sql_update_call[] =
-    "UPDATE spans SET (" ROW_SET ", " CALL_SET ") = (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?25, ?26, ?27, ?28,"
-    " ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45) WHERE id = ?1";
+    "UPDATE spans SET (" ROW_SET ", " CALL_SET ") = (?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?26, ?27,"
+    " ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?38, ?39, ?40, ?41, ?42, ?43, ?44, ?45, ?46) WHERE id = ?1";
 
 /* A side's own values: time, and the strings rows are filtered by. */
 typedef struct own {
@@ -65,7 +65,8 @@ static int find_row(records *r, const uint8_t tid[16], const uint8_t sid[8], old
 {
     memset(o, 0, sizeof *o);
     sqlite3_stmt *st = rconn_stmt(r->wc,
-                                  "SELECT id, span, call, sblobs, start_ns, dur_ns, coalesce(s_service, service),"
+                                  "SELECT id, span, call, sblobs, start_ns + coalesce(s_ds, 0), dur_ns,"
+                                  " coalesce(s_service, service),"
                                   " coalesce(s_user, user_id), coalesce(s_session, session_id),"
                                   " start_ns + coalesce(c_ds, 0), coalesce(c_dur, dur_ns), service, user_id, session_id"
                                   " FROM spans WHERE trace_id = ?1 AND span_id = ?2",
@@ -100,13 +101,18 @@ static void bind_or_null(sqlite3_stmt *st, int col, int64_t v, int null)
 }
 
 /* The row-level columns for a row with span values *s and / or call
- * values *c: time from the span, service / user / session from the call
- * (calls are filtered by them), the other side's own values where they
- * differ (NULL when equal, 0 for an empty string). */
+ * values *c.  Its time is the earlier start of the two (retention deletes
+ * by it, and every blob or dictionary entry either side uses carries that
+ * side's time, which is not earlier: see records_retain.c); each side's
+ * own start is an offset from it (s_ds, c_ds).  Duration from the span;
+ * service / user / session from the call (calls are filtered by them).
+ * The other side's own values are kept where they differ (NULL when
+ * equal, 0 for an empty string). */
 static void bind_row(sqlite3_stmt *st, const own *s, const own *c)
 {
     const own *t = s ? s : c, *k = c ? c : s;
-    sqlite3_bind_int64(st, P_ROW, t->start);
+    int64_t start = s && c && c->start < s->start ? c->start : t->start;
+    sqlite3_bind_int64(st, P_ROW, start);
     sqlite3_bind_int64(st, P_ROW + 1, t->dur);
     rec_bind_id(st, P_ROW + 2, k->svc);
     rec_bind_id(st, P_ROW + 3, k->user);
@@ -115,8 +121,9 @@ static void bind_row(sqlite3_stmt *st, const own *s, const own *c)
         bind_or_null(st, P_ROW + 5, s->svc, s->svc == c->svc);
         bind_or_null(st, P_ROW + 6, s->user, s->user == c->user);
         bind_or_null(st, P_ROW + 7, s->sess, s->sess == c->sess);
-        bind_or_null(st, P_ROW + 8, c->start - s->start, c->start == s->start);
-        bind_or_null(st, P_ROW + 9, c->dur, c->dur == s->dur);
+        bind_or_null(st, P_ROW + 8, s->start - start, s->start == start);
+        bind_or_null(st, P_ROW + 9, c->start - start, c->start == start);
+        bind_or_null(st, P_ROW + 10, c->dur, c->dur == s->dur);
     }
 }
 

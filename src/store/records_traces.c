@@ -12,10 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* A span's own service, user and session are the row's (its call's)
- * unless s_* say otherwise (records_rows.c). */
+/* A span's own start, service, user and session are the row's unless
+ * s_* say otherwise (records_rows.c). */
 #define SPAN_COLS                                                                                                    \
-    "trace_id, span_id, parent_id, coalesce(s_service, service), name, kind, start_ns, dur_ns, status,"            \
+    "trace_id, span_id, parent_id, coalesce(s_service, service), name, kind, start_ns + coalesce(s_ds, 0), dur_ns,"\
+    " status,"                                                                                                     \
     " status_msg, attrs, events, links, resource, scope_name, scope_version, coalesce(s_user, user_id),"           \
     " coalesce(s_session, session_id)"
 #define TAG_SCAN_MAX 500000 /* spans examined by one trace search */

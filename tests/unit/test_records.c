@@ -1228,9 +1228,23 @@ static void test_retention(void **state)
     l[1].time_ns = now;
     l[1].body = S("new log");
     write_batch(f->r, s, 2, c, 2, l, 2);
+    /* a call that starts before its span, across the cutoff: the row goes
+     * as a whole (by the earlier start), never the call's blobs alone */
+    rec_call early = mkcall(3, now - 31 * 86400 * SEC, "u", "m", "prompt about wombats and their burrows, long enough",
+                            "A completion about wombats that only this early call stores as a blob.");
+    rec_span later = mkspan(3, 1, "svc", "op", now - 29 * 86400 * SEC, 10, "");
+    memcpy(early.trace_id, later.trace_id, 16);
+    memcpy(early.span_id, later.span_id, 8);
+    write_batch(f->r, &later, 1, &early, 1, NULL, 0);
     records_stats a, b;
     records_get_stats(f->r, &a);
-    assert_int_equal(a.calls, 2);
+    assert_int_equal(a.calls, 3);
+    assert_int_equal(count_q(f->r, "wombats"), 1);
+    err_ctx e0 = { 0 };
+    spans_got sg = { 0 };
+    assert_int_equal(records_trace_spans(f->r, later.trace_id, on_span, &sg, &e0), 0);
+    assert_int_equal(sg.n, 1);
+    assert_int_equal(sg.s[0].start_ns, later.start_ns); /* the span keeps its own start */
     assert_int_equal(count_q(f->r, "aardvarks"), 1);
     reopen(f, 30);
     err_ctx e = { 0 };
@@ -1242,6 +1256,10 @@ static void test_retention(void **state)
     assert_true(b.blobs < a.blobs);
     assert_true(b.blob_raw_bytes < a.blob_raw_bytes);
     assert_int_equal(count_q(f->r, "aardvarks"), 0);
+    assert_int_equal(count_q(f->r, "wombats"), 0);
+    memset(&sg, 0, sizeof sg);
+    assert_int_equal(records_trace_spans(f->r, later.trace_id, on_span, &sg, &e), 0);
+    assert_int_equal(sg.n, 0);
     assert_int_equal(count_q(f->r, "badgers"), 1);
     assert_int_equal(count_q(f->r, "\"old and the new call\""), 1); /* the shared blob stays */
     strs t = { 0 };

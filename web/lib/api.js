@@ -26,7 +26,8 @@ async function getJSON(url, signal) {
   }
   let body = null;
   try { body = await r.json(); } catch { /* not JSON */ }
-  if (!r.ok || (body && body.status === 'error')) {
+  // an API error says errorType; a call record's own status may be "error" too
+  if (!r.ok || (body && body.status === 'error' && body.errorType)) {
     const msg = (body && (body.error || (body.errors && body.errors[0] && body.errors[0].msg))) || r.statusText;
     throw new ApiError(`${r.status} ${msg}`, r.status);
   }

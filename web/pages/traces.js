@@ -107,8 +107,10 @@ export function mount(root, ctx) {
       service: svcSel.value, mindur: d, errors: errIn.checked ? '1' : '', span: '' });
   });
 
+  // the service menu has its own session: run() aborts `sess` at every search
+  const menuSess = new Session();
   let sess = new Session();
-  jaegerServices(sess).then((svcs) => {
+  jaegerServices(menuSess).then((svcs) => {
     const cur = svcSel.value;
     replace(svcSel, h('option', { value: '' }, 'All services'), [...new Set([...svcs, ...(cur ? [cur] : [])])].map((s) => h('option', { value: s }, s)));
     svcSel.value = cur;
@@ -285,6 +287,6 @@ export function mount(root, ctx) {
       return true;
     },
     refresh(c) { last = c; run(c, { search: true, trace: true }); },
-    destroy() { gen++; sess.abort(); },
+    destroy() { gen++; sess.abort(); menuSess.abort(); },
   };
 }
