@@ -1,5 +1,6 @@
 /* records_json.c - validating scanner over stored JSON text, and hex ids. */
 #include "query/records_json.h"
+#include "util/hex.h"
 #include "util/err.h"
 #include "util/utf8.h"
 
@@ -12,17 +13,6 @@ static const uint8_t *skip_ws(const uint8_t *p, const uint8_t *e)
     while (p < e && (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r'))
         p++;
     return p;
-}
-
-static int hexv(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 /* p at the opening quote; returns the byte after the closing one. */
@@ -39,7 +29,7 @@ static const uint8_t *skip_string(const uint8_t *p, const uint8_t *e)
             if (++p >= e)
                 return NULL;
             if (*p == 'u') {
-                if (e - p < 5 || hexv(p[1]) < 0 || hexv(p[2]) < 0 || hexv(p[3]) < 0 || hexv(p[4]) < 0)
+                if (e - p < 5 || hex_digit(p[1]) < 0 || hex_digit(p[2]) < 0 || hex_digit(p[3]) < 0 || hex_digit(p[4]) < 0)
                     return NULL;
                 p += 5;
             } else if (strchr("\"\\/bfnrt", *p) && *p) {
@@ -229,7 +219,7 @@ static int put_utf8(buf *out, uint32_t cp)
 
 static uint32_t hex4(const uint8_t *p)
 {
-    return (uint32_t)(hexv(p[0]) << 12 | hexv(p[1]) << 8 | hexv(p[2]) << 4 | hexv(p[3]));
+    return (uint32_t)(hex_digit(p[0]) << 12 | hex_digit(p[1]) << 8 | hex_digit(p[2]) << 4 | hex_digit(p[3]));
 }
 
 int rjson_str_decode(slice lit, buf *out)
@@ -336,7 +326,7 @@ int hex_id_parse(slice s, uint8_t *out, size_t n)
     memset(out, 0, n);
     /* digit i from the right goes to nibble i from the right */
     for (size_t i = 0; i < s.n; i++) {
-        int v = hexv(s.p[s.n - 1 - i]);
+        int v = hex_digit(s.p[s.n - 1 - i]);
         if (v < 0)
             return -1;
         size_t byte = n - 1 - i / 2;

@@ -1,16 +1,6 @@
 /* strlit.c - Go-style string literal unquoting for PromQL. */
 #include "query/strlit.h"
-
-static int hexv(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
+#include "util/hex.h"
 
 static int put_utf8(buf *out, uint32_t cp)
 {
@@ -83,7 +73,7 @@ int strlit_scan(slice s, size_t *ip, buf *out, err_ctx *e)
             rc = buf_putc(out, c);
             break;
         case 'x': {
-            int h1 = i < s.n ? hexv(s.p[i]) : -1, h2 = i + 1 < s.n ? hexv(s.p[i + 1]) : -1;
+            int h1 = i < s.n ? hex_digit(s.p[i]) : -1, h2 = i + 1 < s.n ? hex_digit(s.p[i + 1]) : -1;
             if (h1 < 0 || h2 < 0)
                 return err_set(e, LOUPE_EINVAL, "invalid \\x escape at position %zu", i - 2);
             rc = buf_putc(out, (uint8_t)(h1 << 4 | h2));
@@ -95,7 +85,7 @@ int strlit_scan(slice s, size_t *ip, buf *out, err_ctx *e)
             int nd = c == 'u' ? 4 : 8;
             uint32_t cp = 0;
             for (int k = 0; k < nd; k++) {
-                int h = i < s.n ? hexv(s.p[i]) : -1;
+                int h = i < s.n ? hex_digit(s.p[i]) : -1;
                 if (h < 0)
                     return err_set(e, LOUPE_EINVAL, "invalid \\%c escape at position %zu", c, i);
                 cp = cp << 4 | (uint32_t)h;

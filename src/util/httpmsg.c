@@ -1,5 +1,6 @@
 /* httpmsg.c - response helpers and parameter parsing. */
 #include "util/httpmsg.h"
+#include "util/hex.h"
 #include "util/json.h"
 
 #include <stdarg.h>
@@ -54,17 +55,6 @@ int http_status_for(int rc)
     }
 }
 
-static int hexval(uint8_t c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int http_urldecode(slice s, buf *out)
 {
     if (buf_reserve(out, s.n + 1))
@@ -73,8 +63,8 @@ int http_urldecode(slice s, buf *out)
         uint8_t c = s.p[i];
         if (c == '+') {
             c = ' ';
-        } else if (c == '%' && i + 2 < s.n + 0 && hexval(s.p[i + 1]) >= 0 && hexval(s.p[i + 2]) >= 0) {
-            c = (uint8_t)(hexval(s.p[i + 1]) << 4 | hexval(s.p[i + 2]));
+        } else if (c == '%' && i + 2 < s.n + 0 && hex_digit(s.p[i + 1]) >= 0 && hex_digit(s.p[i + 2]) >= 0) {
+            c = (uint8_t)(hex_digit(s.p[i + 1]) << 4 | hex_digit(s.p[i + 2]));
             i += 2;
         }
         out->p[out->n++] = c;

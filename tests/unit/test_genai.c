@@ -474,21 +474,22 @@ static void test_error_span(void **state)
     s.events = ev;
     s.nevents = 1;
     assert_int_equal(call_of(&s, &c), 1);
+    /* a failed call that reports no usage was not billed: 0 at gpt-4o's price */
     CHECK(&c, .provider = "openai", .model = "gpt-4o", .route = "cloud", .status = REC_STATUS_ERROR,
-          .error = "openai.RateLimitError");
+          .error = "openai.RateLimitError", .cost = 0, .cost_source = 2);
 
     /* error.type wins; without an exception event the status message */
     otlp_attr b[] = { KS("gen_ai.operation.name", "chat"), KS("gen_ai.request.model", "gpt-4o"),
                       KS("error.type", "timeout") };
     s = span_of(b, N(b));
     assert_int_equal(call_of(&s, &c), 1); /* status unset, but error.type says error */
-    CHECK(&c, .model = "gpt-4o", .status = REC_STATUS_ERROR, .error = "timeout");
+    CHECK(&c, .model = "gpt-4o", .status = REC_STATUS_ERROR, .error = "timeout", .cost = 0, .cost_source = 2);
     s = span_of(a, N(a));
     s.status_code = 2;
     s.status_message = (slice)SL("upstream 503");
     assert_int_equal(call_of(&s, &c), 1);
     CHECK(&c, .provider = "openai", .model = "gpt-4o", .route = "cloud", .status = REC_STATUS_ERROR,
-          .error = "upstream 503");
+          .error = "upstream 503", .cost = 0, .cost_source = 2);
 }
 
 /* ------------------------------------------------------------ precedence */
