@@ -446,7 +446,7 @@ static void export_logs(otlp_export_ctx *c, const otlp_logs *lg, arena *a, otlp_
         if (is_call < 0)
             err_clear(&e);
         else if (is_call)
-            nc++;
+            calls[nc++].weak = 1;
     }
     rec_batch b = { NULL, 0, calls, nc, logs, nl };
     commit_records(c, OTLP_LOGS, &b, a, r);

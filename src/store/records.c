@@ -14,13 +14,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 4
-#define SCHEMA_VERSION_STR "4"
+#define SCHEMA_VERSION 5
+#define SCHEMA_VERSION_STR "5"
 
 /* Low-cardinality strings (services, models, users, ...) are dictionary
  * ids in the rows and indexes; blobs hold long text once (records_codec.c);
  * fts indexes the searchable blobs (contentless: the text is in blobs) and
- * call_blob maps them back to calls.  last_h (hours since the epoch) and
+ * blobs.link and call_blob map them back to calls (records_apply.c).  last_h (hours since the epoch) and
  * last_ns columns drive retention
  * (records_retain.c). */
 static const char *const schema_sql =
@@ -31,7 +31,7 @@ static const char *const schema_sql =
     "CREATE TABLE dict(id INTEGER PRIMARY KEY, s BLOB NOT NULL UNIQUE, last_h INTEGER NOT NULL);"
     "CREATE TABLE zdict(id INTEGER PRIMARY KEY, kind INTEGER NOT NULL, d BLOB NOT NULL);"
     "CREATE TABLE blobs(id INTEGER PRIMARY KEY, hk INTEGER NOT NULL, raw_len INTEGER NOT NULL,"
-    " last_h INTEGER NOT NULL, fts INTEGER NOT NULL, z BLOB NOT NULL);"
+    " last_h INTEGER NOT NULL, fts INTEGER NOT NULL, link INTEGER, z BLOB NOT NULL);"
     "CREATE INDEX blobs_hk ON blobs(hk);"
     "CREATE INDEX blobs_last ON blobs(last_h);"
     "CREATE VIRTUAL TABLE fts USING fts5(t, content='', detail=none, columnsize=0, tokenize='loupe');"

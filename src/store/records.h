@@ -82,6 +82,7 @@ typedef struct rec_call {
     slice prompt;           /* byte-exact as sent (plain text or JSON); may be empty */
     slice completion;       /* byte-exact as sent; may be empty */
     slice messages_json;    /* normalised [{"role":r,"content":c}, ...] input then output; may be empty */
+    int weak;               /* made from a log event: written unless its span already made the call */
 } rec_call;
 
 typedef struct rec_log {

@@ -199,9 +199,15 @@ static int blob_resolve(records *r, rec_pblob *b, rec_delta *d, err_ctx *e)
                 b->z = buf_slice(&w->ids);
                 b->zstate = 1;
             }
+            /* a searchable blob gets its first call's row id soon (in this
+             * transaction): a placeholder of that size keeps the update in
+             * place (a growing row fragments its page) */
             if (!(st = rconn_stmt(r->wc,
-                                  "INSERT INTO blobs(hk, raw_len, last_h, fts, z) VALUES(?1, ?2, ?3, 0, ?4)", e)))
+                                  "INSERT INTO blobs(hk, raw_len, last_h, fts, link, z) VALUES(?1, ?2, ?3, 0, ?5, ?4)",
+                                  e)))
                 return e->code;
+            if (b->searchable)
+                sqlite3_bind_int64(st, 5, REC_LINK_FRESH);
             sqlite3_bind_int64(st, 1, rec_blob_hk(b->h));
             sqlite3_bind_int64(st, 2, (int64_t)b->text.n);
             sqlite3_bind_int64(st, 3, need / REC_HOUR_NS);
@@ -249,6 +255,71 @@ static int blob_resolve(records *r, rec_pblob *b, rec_delta *d, err_ctx *e)
     r->hc[rec_hc_slot(b->h)] = c;
     pthread_mutex_unlock(&r->hc_mu);
     return 0;
+}
+
+size_t rec_tune_crowd = 4096;
+
+/* Which calls use a searchable blob (for the rare-word search plan,
+ * records_calls.c), kept in blobs.link: NULL none; > 0 the one call row
+ * that uses it (most texts are used once: no call_blob row for them);
+ * -n: n calls, listed in call_blob; REC_LINK_CROWDED: more than
+ * rec_tune_crowd calls (a system prompt: the plan scans for such words,
+ * so call_blob no longer grows).  add: link row to b, else unlink. */
+int rec_blob_link(records *r, int64_t b, int64_t row, int add, err_ctx *e)
+{
+    sqlite3_stmt *st = rconn_stmt(r->wc, "SELECT link FROM blobs WHERE id=?1", e);
+    if (!st)
+        return e->code;
+    sqlite3_bind_int64(st, 1, b);
+    int src = sqlite3_step(st);
+    int null = src != SQLITE_ROW || sqlite3_column_type(st, 0) == SQLITE_NULL;
+    int64_t link = null ? 0 : sqlite3_column_int64(st, 0), next = link;
+    if (link == REC_LINK_FRESH) /* inserted, not linked yet */
+        null = 1, link = 0;
+    sqlite3_reset(st);
+    if (src != SQLITE_ROW)
+        return src == SQLITE_DONE ? 0 : sql_fail(r, e, "blob link");
+    static const char ins[] = "INSERT OR IGNORE INTO call_blob(blob_id, call_id) VALUES(?1, ?2)";
+    static const char del[] = "DELETE FROM call_blob WHERE blob_id=?1 AND call_id=?2";
+    const char *sql[2] = { NULL, NULL };
+    int64_t who[2] = { row, row };
+    if (add) {
+        if (null)
+            next = row;
+        else if (link == row || link <= REC_LINK_CROWDED)
+            return 0;
+        else if (link > 0) /* a second call: both listed */
+            sql[0] = ins, sql[1] = ins, who[0] = link, next = -2;
+        else if (-link >= (int64_t)rec_tune_crowd)
+            next = REC_LINK_CROWDED;
+        else
+            sql[0] = ins, next = link - 1;
+    } else {
+        if (null)
+            return 0;
+        if (link == row)
+            next = 0;
+        else if (link > 0)
+            return 0;
+        else
+            sql[0] = del, next = link <= REC_LINK_CROWDED ? link : link + 1;
+    }
+    for (int k = 0; k < 2 && sql[k]; k++) {
+        if (!(st = rconn_stmt(r->wc, sql[k], e)))
+            return e->code;
+        sqlite3_bind_int64(st, 1, b);
+        sqlite3_bind_int64(st, 2, who[k]);
+        if (rec_step(r, st, e, "call_blob"))
+            return e->code;
+    }
+    if (next == link && !null)
+        return 0;
+    if (!(st = rconn_stmt(r->wc, "UPDATE blobs SET link=?1 WHERE id=?2", e)))
+        return e->code;
+    if (next)
+        sqlite3_bind_int64(st, 1, next);
+    sqlite3_bind_int64(st, 2, b);
+    return rec_step(r, st, e, "blob link") ? e->code : 0;
 }
 
 /* The column bytes of a field (NULL when empty). */

@@ -336,16 +336,18 @@ static int load_groups(lq *L)
             g->est = TERM_CALLS;
             continue;
         }
-        /* the calls using them, counted up to TERM_CALLS in one statement */
+        /* the calls using them, from the blobs' links (records_apply.c) */
         if (!(st = rconn_stmt(L->c,
-                              "SELECT count(*) FROM (SELECT 1 FROM call_blob WHERE blob_id IN"
-                              " (SELECT rowid FROM fts WHERE fts MATCH ?1) LIMIT ?2)",
+                              "SELECT sum(CASE WHEN link IS NULL OR link = ?4 THEN 0 WHEN link > 0 THEN 1 WHEN link <= ?2 THEN ?3"
+                              " ELSE -link END) FROM blobs WHERE id IN (SELECT rowid FROM fts WHERE fts MATCH ?1)",
                               L->e))) {
             rc = L->e->code;
             break;
         }
         sqlite3_bind_text(st, 1, (const char *)g->expr.p, (int)g->expr.n, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (int64_t)TERM_CALLS);
+        sqlite3_bind_int64(st, 2, REC_LINK_CROWDED);
+        sqlite3_bind_int64(st, 3, INT32_MAX);
+        sqlite3_bind_int64(st, 4, REC_LINK_FRESH);
         if (sqlite3_step(st) == SQLITE_ROW)
             g->est = (size_t)sqlite3_column_int64(st, 0);
         sqlite3_reset(st);
@@ -457,8 +459,9 @@ static int term_candidates(lq *L, size_t gi, int cursor, int64_t cs, int64_t cid
     build_where(L, cursor);
     char sql[1600];
     snprintf(sql, sizeof sql,
-             "SELECT start_ns, id, sblobs FROM spans WHERE id IN (SELECT call_id FROM call_blob WHERE blob_id IN"
-             " (SELECT rowid FROM fts WHERE fts MATCH ?16)) AND %s ORDER BY start_ns DESC, id DESC",
+             "SELECT start_ns, id, sblobs FROM spans WHERE id IN (SELECT link FROM blobs WHERE id IN"
+             " (SELECT rowid FROM fts WHERE fts MATCH ?16) AND link > 0 AND link < 2147483647 UNION ALL SELECT call_id FROM call_blob"
+             " WHERE blob_id IN (SELECT rowid FROM fts WHERE fts MATCH ?16)) AND %s ORDER BY start_ns DESC, id DESC",
              L->where);
     sqlite3_stmt *st = rconn_stmt(L->c, sql, L->e);
     if (!st)

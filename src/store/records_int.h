@@ -223,6 +223,9 @@ int rec_snippet(const rec_query *q, const slice *texts, size_t ntexts, buf *snip
 /* records_calls.c: the full-text plan's thresholds (see there); tests
  * lower them to exercise every path on small data. */
 extern size_t rec_tune_term_calls, rec_tune_count_blobs, rec_tune_common_blobs, rec_tune_scan_budget;
+/* records_apply.c: from how many calls a blob's users are no longer
+ * listed (blobs.link crowded).  Stored meaning: tests only lower it. */
+extern size_t rec_tune_crowd;
 
 /* ------------------------------------------------------------ connections */
 
@@ -466,6 +469,12 @@ void rec_bind_id(sqlite3_stmt *st, int col, int64_t id);   /* NULL for 0 */
 void rec_bind_tok(sqlite3_stmt *st, int col, int64_t v);   /* NULL for -1 */
 void rec_bind_real(sqlite3_stmt *st, int col, double v);   /* NULL for NaN */
 void rec_bind_ms(sqlite3_stmt *st, int col, double v);     /* integer µs when exact, NULL for NaN */
+
+/* Links (add) or unlinks a call row to a searchable blob: blobs.link and
+ * call_blob (see records_apply.c). */
+#define REC_LINK_CROWDED (-(INT64_C(1) << 40))
+#define REC_LINK_FRESH INT32_MAX /* a new searchable blob, before its call's row is written */
+int rec_blob_link(records *r, int64_t b, int64_t row, int add, err_ctx *e);
 
 /* records_rows.c: the span and call rows of a request. */
 int rec_put_rows(records *r, rec_wreq *q, int64_t cutoff, rec_delta *d, err_ctx *e);

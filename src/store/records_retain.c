@@ -64,7 +64,7 @@ static int exec_id(records *r, const char *sql, int64_t a, int64_t b, err_ctx *e
     return rc == SQLITE_DONE ? 0 : sqlfail(r, e, "delete");
 }
 
-/* Spans and calls (one table): a call's call_blob rows go first (named by
+/* Spans and calls (one table): a call's blob links go first (named by
  * its sblobs). */
 static int step_rows(records *r, int64_t cutoff, rec_delta *d, int *more, err_ctx *e)
 {
@@ -93,7 +93,7 @@ static int step_rows(records *r, int64_t cutoff, rec_delta *d, int *more, err_ct
         sqlite3_reset(st);
         const uint64_t *b = (const uint64_t *)blobs.p;
         for (size_t k = 0; k < blobs.n / 8 && !rc; k++)
-            rc = exec_id(r, "DELETE FROM call_blob WHERE blob_id=?1 AND call_id=?2", (int64_t)b[k], v[3 * i], e);
+            rc = rec_blob_link(r, (int64_t)b[k], v[3 * i], 0, e);
         if (!rc)
             rc = exec_id(r, "DELETE FROM spans WHERE id=?1 AND ?2=?2", v[3 * i], 0, e);
         d->spans -= span;

@@ -181,28 +181,18 @@ static int bind_call(records *r, sqlite3_stmt *st, const rec_wreq *q, const rec_
     return 0;
 }
 
-/* call_blob: the old call's entries out, the new call's in. */
+/* call_blob: the old call's links out, the new call's in. */
 static int link_blobs(records *r, const rec_wreq *q, const rec_pcall *p, int64_t row, slice old, err_ctx *e)
 {
-    sqlite3_stmt *st;
     const uint8_t *o = old.p, *end = old.p + old.n;
     uint64_t id;
-    if (old.n && !(st = rconn_stmt(r->wc, "DELETE FROM call_blob WHERE blob_id = ?1 AND call_id = ?2", e)))
-        return e->code;
-    while (o && o < end && !varint_get(&o, end, &id)) {
-        sqlite3_bind_int64(st, 1, (int64_t)id);
-        sqlite3_bind_int64(st, 2, row);
-        if (rec_step(r, st, e, "call_blob delete"))
-            return e->code;
-    }
-    if (!(st = rconn_stmt(r->wc, "INSERT OR IGNORE INTO call_blob(blob_id, call_id) VALUES(?1, ?2)", e)))
-        return e->code;
-    for (uint32_t k = 0; k < p->nsb; k++) {
-        sqlite3_bind_int64(st, 1, q->blobs[p->sb[k]].id);
-        sqlite3_bind_int64(st, 2, row);
-        if (rec_step(r, st, e, "call_blob insert"))
-            return e->code;
-    }
+    int rc;
+    while (o && o < end && !varint_get(&o, end, &id))
+        if ((rc = rec_blob_link(r, (int64_t)id, row, 0, e)))
+            return rc;
+    for (uint32_t k = 0; k < p->nsb; k++)
+        if ((rc = rec_blob_link(r, q->blobs[p->sb[k]].id, row, 1, e)))
+            return rc;
     return 0;
 }
 
@@ -244,6 +234,10 @@ static int put_row(records *r, const rec_wreq *q, const rec_span *s, const rec_p
     oldrow o = { 0 };
     if (has_ids && (rc = find_row(r, tid, sid, &o, &w->tmp, e)))
         return rc;
+    /* a call made from a log event never replaces the call its span made
+     * (they race: spans and logs are exported independently) */
+    if (c && c->weak && !s && o.span && o.call)
+        return 0;
     /* both sides' values after the write */
     const own *sv = s ? &so : o.span ? &o.s : NULL, *cv = c ? &co : o.call ? &o.c : NULL;
     sqlite3_stmt *st;

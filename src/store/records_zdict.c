@@ -20,6 +20,10 @@
 #define SAMPLE_BYTES (1u << 20) /* per kind */
 #define SAMPLE_MAX 1024         /* bytes of one sample */
 static const size_t dict_size[REC_ZK_N] = { 65536, 16384 };
+/* With a dictionary, a higher level pays for texts (about 12% smaller at
+ * 15 than at 5, ~0.1 ms per 500-byte text, spent in the caller's thread);
+ * not for attribute values. */
+static const int dict_level[REC_ZK_N] = { 15, REC_ZLEVEL };
 static const size_t min_samples[REC_ZK_N] = { 2000, 1000 };
 
 struct rec_zdicts {
@@ -42,7 +46,7 @@ struct rec_zdicts {
 static int publish(rec_zdicts *z, int kind, uint32_t id, const void *d, size_t n, int current)
 {
     ZSTD_DDict *dd = ZSTD_createDDict(d, n);
-    ZSTD_CDict *cd = current ? ZSTD_createCDict(d, n, REC_ZLEVEL) : NULL;
+    ZSTD_CDict *cd = current ? ZSTD_createCDict(d, n, dict_level[kind]) : NULL;
     if (!dd || (current && !cd) || z->n == REC_ZDICT_MAX) {
         ZSTD_freeDDict(dd);
         ZSTD_freeCDict(cd);

@@ -736,7 +736,32 @@ static void test_search_plans(void **state)
         snprintf(a[i], 200, "answer %d for %s: common reply text%s", i, words[(i + 1) % 5], i % 7 ? "" : " seventh");
         c[i] = mkcall(1000 + i, T0 + (i / 2) * SEC, i % 4 ? "u1" : "u2", "m", p[i], a[i]);
     }
-    write_batch(f->r, NULL, 0, c, N, NULL, 0);
+    /* blobs of more than 8 calls stop listing their calls (crowded): the
+     * shared system texts here */
+    size_t crowd = rec_tune_crowd;
+    rec_tune_crowd = 8;
+    write_batch(f->r, NULL, 0, c, N / 2, NULL, 0);
+    write_batch(f->r, NULL, 0, c + N / 2, N - N / 2, NULL, 0);
+    rec_tune_crowd = crowd;
+    { /* the three kinds of links exist: one call, a few, crowded */
+        char path[128];
+        snprintf(path, sizeof path, "%s/records.db", f->dir);
+        sqlite3 *db = NULL;
+        sqlite3_stmt *st = NULL;
+        assert_int_equal(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL), SQLITE_OK);
+        assert_int_equal(sqlite3_prepare_v2(db,
+                                            "SELECT sum(link > 0), sum(link < 0 AND link > ?1), sum(link <= ?1),"
+                                            " (SELECT count(*) FROM call_blob) FROM blobs",
+                                            -1, &st, NULL),
+                         SQLITE_OK);
+        sqlite3_bind_int64(st, 1, REC_LINK_CROWDED);
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        assert_true(sqlite3_column_int64(st, 0) > 200); /* user texts and answers */
+        assert_true(sqlite3_column_int64(st, 2) >= 2);  /* the shared system texts */
+        assert_true(sqlite3_column_int64(st, 3) < 60);  /* call_blob holds only the few shared */
+        sqlite3_finalize(st);
+        sqlite3_close(db);
+    }
     const char *qs[] = { "common", "triple", "rare", "sharedword", "triple seventh", "alpha charlie", "\"common reply\"",
                          "sharedword rare", "question common", "nothinghere" };
     const char *users[] = { NULL, "u2" };
