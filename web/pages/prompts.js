@@ -141,7 +141,9 @@ export function mount(root, ctx) {
   function drawCall(c, x) {
     const { input, output } = splitMessages(x);
     const promptSide = input.length ? input.map(messageEl) : [h('pre', { class: 'msg-text' }, x.prompt == null ? '(no prompt recorded)' : x.prompt)];
-    const complSide = output.length ? output.map(messageEl) : [h('pre', { class: 'msg-text' }, x.completion == null ? '(no completion recorded)' : x.completion)];
+    // output messages that carry no text (a tool call only) show the raw completion instead of an empty box
+    const outText = output.some((m) => text(m.content) !== '');
+    const complSide = output.length && outText ? output.map(messageEl) : [h('pre', { class: 'msg-text' }, x.completion == null ? '(no completion recorded)' : x.completion)];
     const traceLink = x.trace_id ? h('a', { href: c.link('traces', { trace: x.trace_id, span: x.span_id || '' }) }, 'open trace →') : '—';
     const attrs = x.attributes && typeof x.attributes === 'object' ? Object.entries(x.attributes) : [];
     detail.dataset.state = 'data';
