@@ -276,6 +276,8 @@ static void commit_records(otlp_export_ctx *c, int signal, const rec_batch *b, a
                 continue;
             if (signal == OTLP_TRACES)
                 skip[i] = (uint8_t)span_set_take(c->log_calls, k->trace_id, k->span_id);
+            else if (b->calls_skipped && b->calls_skipped[i])
+                skip[i] = 1; /* its span had made the call: counted then */
             else
                 span_set_add(c->log_calls, k->trace_id, k->span_id);
         }
@@ -356,7 +358,7 @@ static void export_traces(otlp_export_ctx *c, const otlp_traces *t, arena *a, ot
     if (r->rejected)
         count("loupe_otlp_items_rejected_total", OTLP_TRACES, "invalid", (double)r->rejected);
 
-    rec_batch b = { spans, ns, calls, nc, NULL, 0 };
+    rec_batch b = { spans, ns, calls, nc, NULL, 0, NULL };
     commit_records(c, OTLP_TRACES, &b, a, r);
     goto cleanup;
 oom:
@@ -448,7 +450,9 @@ static void export_logs(otlp_export_ctx *c, const otlp_logs *lg, arena *a, otlp_
         else if (is_call)
             calls[nc++].weak = 1;
     }
-    rec_batch b = { NULL, 0, calls, nc, logs, nl };
+    rec_batch b = { NULL, 0, calls, nc, logs, nl, nc ? arena_calloc(a, nc) : NULL };
+    if (nc && !b.calls_skipped)
+        goto oom;
     commit_records(c, OTLP_LOGS, &b, a, r);
     goto cleanup;
 oom:

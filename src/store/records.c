@@ -14,15 +14,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#define SCHEMA_VERSION 5
-#define SCHEMA_VERSION_STR "5"
+#define SCHEMA_VERSION 7
+#define SCHEMA_VERSION_STR "7"
 
 /* Low-cardinality strings (services, models, users, ...) are dictionary
- * ids in the rows and indexes; blobs hold long text once (records_codec.c);
- * fts indexes the searchable blobs (contentless: the text is in blobs) and
- * blobs.link and call_blob map them back to calls (records_apply.c).  last_h (hours since the epoch) and
- * last_ns columns drive retention
- * (records_retain.c). */
+ * ids in the rows and indexes; blobs hold long text once (records_codec.c,
+ * zstd with trained dictionaries from zdict: records_zdict.c); fts indexes
+ * the searchable blobs (contentless: the text is in blobs), and blobs.link
+ * and call_blob map them back to calls (records_apply.c).  A span and its
+ * LLM call are one row of spans (records_rows.c).  last_h (hours since the
+ * epoch) and last_ns columns drive retention (records_retain.c). */
 static const char *const schema_sql =
     "CREATE TABLE meta(k TEXT PRIMARY KEY, v) WITHOUT ROWID;"
     "CREATE TABLE stats(id INTEGER PRIMARY KEY CHECK(id = 1), spans INTEGER NOT NULL, calls INTEGER NOT NULL,"
@@ -47,8 +48,11 @@ static const char *const schema_sql =
     " finish INTEGER, in_tok INTEGER, out_tok INTEGER, cached_tok INTEGER, cwrite_tok INTEGER,"
     " reason_tok INTEGER, cost REAL, cost_src INTEGER, latency, ttft, prompt BLOB, completion BLOB,"
     " messages BLOB, sblobs BLOB);"
-    "CREATE UNIQUE INDEX spans_ids ON spans(trace_id, span_id);"
-    "CREATE INDEX spans_time ON spans(start_ns);"
+    /* (trace_id, span_id) is unique: the writer looks a row up before it
+     * writes one (records_rows.c), so the index needs no span_id */
+    "CREATE INDEX spans_trace ON spans(trace_id);"
+    /* by time: calls_time below, the other spans here */
+    "CREATE INDEX spans_time ON spans(start_ns) WHERE call IS NULL;"
     "CREATE INDEX spans_service ON spans(service, start_ns);"
     "CREATE INDEX spans_user ON spans(user_id, start_ns) WHERE user_id IS NOT NULL;"
     "CREATE INDEX spans_session ON spans(session_id, start_ns) WHERE session_id IS NOT NULL;"

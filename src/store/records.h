@@ -104,6 +104,7 @@ typedef struct rec_batch {
     size_t ncalls;
     const rec_log *logs;
     size_t nlogs;
+    uint8_t *calls_skipped; /* optional output, [ncalls]: 1 for a weak call not written (see rec_call.weak) */
 } rec_batch;
 
 typedef struct rec_write_result {

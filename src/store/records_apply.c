@@ -150,8 +150,8 @@ int rec_touch_op(records *r, int64_t svc, int64_t name, int kind, int64_t t, err
 
 /* Finds or stores one blob of a request; indexes it for search when a
  * searchable field uses it.  The cache trusts the 128-bit hash; the table
- * keeps 48 bits of it (blobs_hk) and a candidate found there is compared
- * byte for byte, so a collision can only cost a duplicate. */
+ * keeps 32 bits of it (blobs_hk) and a candidate found there is compared
+ * byte for byte. */
 static int blob_resolve(records *r, rec_pblob *b, rec_delta *d, err_ctx *e)
 {
     rec_wstate *w = r->ws;

@@ -197,6 +197,7 @@ typedef struct qgrp {
     size_t n;
     int common;   /* in too many blobs to list: ids holds the newest ones
                    * (from lo up); older blobs are probed */
+    int textonly; /* only stopwords (not indexed): every blob is checked on its text */
     int64_t lo;
     int text;     /* several tokens: a blob holding them all is checked on its text */
     size_t est;   /* calls using those blobs, capped at TERM_CALLS */
@@ -291,6 +292,12 @@ static int load_groups(lq *L)
             err_set(L->e, rc, "out of memory");
             break;
         }
+        if (g->expr.n == 0) { /* stopwords: on the text, newest first */
+            g->textonly = g->common = g->text = 1;
+            g->lo = INT64_MAX;
+            g->est = TERM_CALLS;
+            continue;
+        }
         /* newest first: a common word's newest blobs are those of the
          * calls a newest-first scan meets first (blob ids grow with time) */
         sqlite3_stmt *st = rconn_stmt(L->c, "SELECT rowid FROM fts WHERE fts MATCH ?1 ORDER BY rowid DESC LIMIT ?2",
@@ -379,7 +386,7 @@ static int sblobs_ok(const lq *L, slice sb)
         int found = 0;
         while (!found && p && p < end && !varint_get(&p, end, &id))
             found = (g->common && (int64_t)id < g->lo) || has_id(g, (int64_t)id);
-        if (!found)
+        if (!found && !g->textonly)
             return 0;
     }
     return 1;
@@ -401,7 +408,7 @@ static int blob_has(lq *L, size_t gi, int64_t blob)
         if (L->vc[j].key == key)
             return L->vc[j].v;
     int v = 1, rc;
-    if (g->common && blob < g->lo) { /* an older blob: an FTS5 probe at its rowid */
+    if (g->common && blob < g->lo && !g->textonly) { /* an older blob: an FTS5 probe at its rowid */
         sqlite3_stmt *st = rconn_stmt(L->c, "SELECT 1 FROM fts WHERE fts MATCH ?1 AND rowid = ?2", L->e);
         if (!st)
             return L->e->code;

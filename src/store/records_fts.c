@@ -211,6 +211,29 @@ int rec_tokenize(const uint8_t *p, size_t n, int query, rec_tok_fn fn, void *ctx
     return 0;
 }
 
+/* ------------------------------------------------------------ stopwords */
+
+/* English words in nearly every text: the index leaves them out (about a
+ * seventh of its entries); a query still finds them by checking the text
+ * (records_calls.c).  Changing this list changes what the index holds: it
+ * needs a new schema version (deletes re-tokenize what was inserted). */
+static const char *const stopwords[] = {
+    "a",    "an",   "and",  "are",   "as",    "at",   "be",   "but",  "by",   "for",  "from", "has",
+    "have", "i",    "if",   "in",    "is",    "it",   "its",  "me",   "my",   "no",   "not",  "of",
+    "on",   "or",   "our",  "so",    "that",  "the",  "their", "there", "they", "this", "to",  "was",
+    "we",   "were", "what", "when",  "which", "will", "with", "you",  "your",
+};
+
+int rec_stopword(const uint8_t *p, size_t n)
+{
+    if (n > 5 || n == 0)
+        return 0;
+    for (size_t i = 0; i < sizeof stopwords / sizeof *stopwords; i++)
+        if (strlen(stopwords[i]) == n && !memcmp(stopwords[i], p, n))
+            return 1;
+    return 0;
+}
+
 /* ------------------------------------------------------------ FTS5 glue */
 
 typedef struct fts_ctx {
@@ -221,6 +244,8 @@ typedef struct fts_ctx {
 static int fts_emit(void *c, const rec_tok *t)
 {
     fts_ctx *f = c;
+    if (t->kind == REC_TOK_WORD && rec_stopword(t->p, t->n))
+        return 0;
     return f->xtoken(f->pctx, 0, (const char *)t->p, (int)t->n, (int)t->start, (int)t->end);
 }
 
@@ -358,7 +383,9 @@ int rec_query_fts(const rec_query *q, size_t gi, buf *out)
     out->n = 0;
     for (size_t k = 0; k < g->n; k++) {
         size_t i = g->first + k;
-        if ((k && buf_puts(out, " AND ")) || buf_putc(out, '"') || buf_append(out, q->t[i].b, q->t[i].n) ||
+        if (!g->prefix && rec_stopword(q->t[i].b, q->t[i].n))
+            continue; /* not in the index */
+        if ((out->n && buf_puts(out, " AND ")) || buf_putc(out, '"') || buf_append(out, q->t[i].b, q->t[i].n) ||
             buf_putc(out, '"') || (g->prefix && buf_putc(out, '*')))
             return LOUPE_ENOMEM;
     }

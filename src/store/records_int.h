@@ -152,11 +152,11 @@ int rec_zdecompress(const uint8_t *z, size_t n, ZSTD_DCtx **dctx, const ZSTD_DDi
 /* The stored form of a blob: compressed (codec 1 or 2) when that saves,
  * else codec 0 and the text. */
 int rec_blob_pack(records *r, slice text, buf *out);
-/* The 48-bit key of the blobs_hk index (the stored part of the hash). */
+/* The 32-bit key of the blobs_hk index (the stored part of the hash: a
+ * match is compared byte for byte, so a collision costs a read). */
 static inline int64_t rec_blob_hk(const uint8_t h[16])
 {
-    return (int64_t)((uint64_t)h[0] | (uint64_t)h[1] << 8 | (uint64_t)h[2] << 16 | (uint64_t)h[3] << 24 |
-                     (uint64_t)h[4] << 32 | (uint64_t)h[5] << 40);
+    return (int64_t)((uint32_t)h[0] | (uint32_t)h[1] << 8 | (uint32_t)h[2] << 16 | (uint32_t)h[3] << 24);
 }
 /* Writer thread: keep a sample for training; train when there are enough. */
 void rec_zdict_sample(records *r, int kind, slice s);
@@ -209,7 +209,10 @@ typedef struct rec_query {
 /* Parses the user's plain-text q.  LOUPE_EINVAL when it has no searchable
  * word or too many. */
 int rec_query_parse(slice q, rec_query *out, err_ctx *e);
-/* The FTS5 MATCH expression of group g (a NUL-terminated string in *out). */
+/* 1 for an English stopword (not indexed; see records_fts.c). */
+int rec_stopword(const uint8_t *p, size_t n);
+/* The FTS5 MATCH expression of group g (a NUL-terminated string in *out;
+ * empty when the group is only stopwords: check it on the text). */
 int rec_query_fts(const rec_query *q, size_t g, buf *out);
 /* 1 when text holds group g (tokens in order), else 0. */
 int rec_text_has(const rec_query *q, size_t g, slice text);

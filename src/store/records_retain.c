@@ -24,7 +24,7 @@
 
 #define STEP_ROWS 2000
 
-enum { PH_ROWS, PH_LOGS, PH_BLOBS, PH_DICT, PH_DONE };
+enum { PH_CALLS, PH_SPANS, PH_LOGS, PH_BLOBS, PH_DICT, PH_DONE };
 
 static int sqlfail(records *r, err_ctx *e, const char *what)
 {
@@ -66,10 +66,14 @@ static int exec_id(records *r, const char *sql, int64_t a, int64_t b, err_ctx *e
 
 /* Spans and calls (one table): a call's blob links go first (named by
  * its sblobs). */
-static int step_rows(records *r, int64_t cutoff, rec_delta *d, int *more, err_ctx *e)
+static int step_rows(records *r, int calls, int64_t cutoff, rec_delta *d, int *more, err_ctx *e)
 {
     buf ids = BUF_INIT, blobs = BUF_INIT;
-    int rc = collect(r, "SELECT id, 0, 0 FROM spans WHERE start_ns < ?1 ORDER BY start_ns LIMIT ?2", cutoff, &ids, e);
+    /* each through its time index (calls_time, spans_time) */
+    int rc = collect(r,
+                     calls ? "SELECT id, 0, 0 FROM spans WHERE call = 1 AND start_ns < ?1 LIMIT ?2"
+                           : "SELECT id, 0, 0 FROM spans WHERE call IS NULL AND start_ns < ?1 LIMIT ?2",
+                     cutoff, &ids, e);
     size_t n = ids.n / (3 * sizeof(int64_t));
     const int64_t *v = (const int64_t *)ids.p;
     for (size_t i = 0; i < n && !rc; i++) {
@@ -181,7 +185,8 @@ int rec_retain_step(records *r, int64_t cutoff, err_ctx *e)
         return rc;
     int64_t unused = 0;
     switch (r->ret_phase) {
-    case PH_ROWS: rc = step_rows(r, cutoff, &d, &more, e); break;
+    case PH_CALLS: rc = step_rows(r, 1, cutoff, &d, &more, e); break;
+    case PH_SPANS: rc = step_rows(r, 0, cutoff, &d, &more, e); break;
     case PH_LOGS:
         rc = step_delete(r, "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE t < ?1 LIMIT ?2)", cutoff,
                          &d.logs, &more, e);

@@ -196,7 +196,8 @@ static int link_blobs(records *r, const rec_wreq *q, const rec_pcall *p, int64_t
     return 0;
 }
 
-/* Writes a span, a call, or a span with its call. */
+/* Writes a span, a call, or a span with its call.  Returns 0, a negative
+ * code, or 1 when c is a weak call its span already made (nothing written). */
 static int put_row(records *r, const rec_wreq *q, const rec_span *s, const rec_pspan *ps, const rec_call *c,
                    const rec_pcall *pc, rec_delta *d, err_ctx *e)
 {
@@ -237,7 +238,7 @@ static int put_row(records *r, const rec_wreq *q, const rec_span *s, const rec_p
     /* a call made from a log event never replaces the call its span made
      * (they race: spans and logs are exported independently) */
     if (c && c->weak && !s && o.span && o.call)
-        return 0;
+        return 1;
     /* both sides' values after the write */
     const own *sv = s ? &so : o.span ? &o.s : NULL, *cv = c ? &co : o.call ? &o.c : NULL;
     sqlite3_stmt *st;
@@ -330,6 +331,12 @@ int rec_put_rows(records *r, rec_wreq *q, int64_t cutoff, rec_delta *d, err_ctx 
         if (used[i] || !q->pc[i].keep || b->calls[i].start_ns < cutoff)
             continue;
         rc = put_row(r, q, NULL, NULL, &b->calls[i], &q->pc[i], d, e);
+        if (rc == 1) { /* a weak call whose span already made it: not written */
+            rc = 0;
+            if (b->calls_skipped)
+                b->calls_skipped[i] = 1;
+            continue;
+        }
         q->res.calls++;
     }
 cleanup:

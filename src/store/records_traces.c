@@ -266,8 +266,10 @@ int records_find_traces(records *r, const rec_trace_query *q, uint8_t (**ids)[16
     const slice names[4] = { q->service, q->operation, q->user_id, q->session_id };
     static const char *const cols[4] = { "service", "name", "user_id", "session_id" };
     char sql[1024];
-    size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT trace_id, attrs, resource FROM spans WHERE span = 1"
-                                                   " AND start_ns >= ?1 AND start_ns <= ?2");
+    sqlite3_stmt *sts[2] = { NULL, NULL };
+    int has[2] = { 0, 0 };
+    size_t len = (size_t)snprintf(sql, sizeof sql, "SELECT trace_id, attrs, resource, start_ns FROM spans WHERE"
+                                                   " span = 1 AND start_ns >= ?1 AND start_ns <= ?2");
     int rc = 0, src = SQLITE_DONE;
     for (int i = 0; i < 4; i++) {
         if (!names[i].n)
@@ -285,29 +287,41 @@ int records_find_traces(records *r, const rec_trace_query *q, uint8_t (**ids)[16
         len += (size_t)snprintf(sql + len, sizeof sql - len, " AND dur_ns >= ?7");
     if (q->max_duration_ns > 0)
         len += (size_t)snprintf(sql + len, sizeof sql - len, " AND dur_ns <= ?8");
-    snprintf(sql + len, sizeof sql - len, " ORDER BY start_ns DESC");
+    /* without a service, user or session the time indexes lead: one for
+     * calls, one for the other spans, merged newest first */
+    int nst = dict[0] || dict[2] || dict[3] ? 1 : 2;
+    char sql2[2][1100];
     out = malloc(limit * sizeof *out);
     set = calloc(setcap, sizeof *set);
     if (!out || !set) {
         rc = err_set(e, LOUPE_ENOMEM, "out of memory");
         goto cleanup;
     }
-    sqlite3_stmt *st = rconn_stmt(c, sql, e);
-    if (!st) {
-        rc = e->code;
-        goto cleanup;
+    for (int k = 0; k < nst; k++) {
+        snprintf(sql2[k], sizeof sql2[k], "%s%s ORDER BY start_ns DESC", sql,
+                 nst == 1 ? "" : k ? " AND call IS NULL" : " AND call = 1");
+        if (!(sts[k] = rconn_stmt(c, sql2[k], e))) {
+            rc = e->code;
+            goto cleanup;
+        }
+        sqlite3_stmt *st = sts[k];
+        sqlite3_bind_int64(st, 1, q->start_ns);
+        sqlite3_bind_int64(st, 2, q->end_ns ? q->end_ns : INT64_MAX);
+        for (int i = 0; i < 4; i++)
+            if (dict[i])
+                sqlite3_bind_int64(st, 3 + i, dict[i]);
+        sqlite3_bind_int64(st, 7, q->min_duration_ns);
+        sqlite3_bind_int64(st, 8, q->max_duration_ns);
     }
-    sqlite3_bind_int64(st, 1, q->start_ns);
-    sqlite3_bind_int64(st, 2, q->end_ns ? q->end_ns : INT64_MAX);
-    for (int i = 0; i < 4; i++)
-        if (dict[i])
-            sqlite3_bind_int64(st, 3 + i, dict[i]);
-    sqlite3_bind_int64(st, 7, q->min_duration_ns);
-    sqlite3_bind_int64(st, 8, q->max_duration_ns);
+    for (int k = 0; k < nst; k++)
+        if (!(has[k] = (src = sqlite3_step(sts[k])) == SQLITE_ROW) && src != SQLITE_DONE)
+            break;
     size_t seen = 0;
-    while (n < limit && seen++ < TAG_SCAN_MAX && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    while (n < limit && seen++ < TAG_SCAN_MAX && (has[0] || has[1])) {
+        int k = !has[0] || (has[1] && sqlite3_column_int64(sts[1], 3) > sqlite3_column_int64(sts[0], 3));
+        sqlite3_stmt *st = sts[k];
         if (sqlite3_column_bytes(st, 0) != 16)
-            continue;
+            goto next;
         const uint8_t *tid = sqlite3_column_blob(st, 0);
         uint64_t h;
         memcpy(&h, tid, 8);
@@ -315,7 +329,7 @@ int records_find_traces(records *r, const rec_trace_query *q, uint8_t (**ids)[16
         while (set[j] && memcmp(out[set[j] - 1], tid, 16))
             j = (j + 1) & (setcap - 1);
         if (set[j])
-            continue; /* trace already found */
+            goto next; /* trace already found */
         if (q->ntags) {
             int ok = tags_match(c, st, q, &b, e);
             if (ok < 0) {
@@ -323,15 +337,20 @@ int records_find_traces(records *r, const rec_trace_query *q, uint8_t (**ids)[16
                 break;
             }
             if (!ok)
-                continue;
+                goto next;
         }
         memcpy(out[n], tid, 16);
         set[j] = (uint32_t)++n;
+    next:
+        if (!(has[k] = (src = sqlite3_step(st)) == SQLITE_ROW) && src != SQLITE_DONE)
+            break;
     }
     if (!rc && src != SQLITE_DONE && src != SQLITE_ROW)
         rc = err_set(e, LOUPE_EIO, "records: trace search: %s", sqlite3_errmsg(c->db));
-    sqlite3_reset(st);
 cleanup:
+    for (int k = 0; k < 2; k++)
+        if (sts[k])
+            sqlite3_reset(sts[k]);
     spanbufs_free(&b);
     free(set);
     rec_release(r, c);

@@ -127,7 +127,7 @@ static int setup(void **state)
     memcpy(lg[1].trace_id, T1, 16);
     lg[1].has_trace_id = 1;
 
-    rec_batch b = { sp, 5, NULL, 0, lg, 2 };
+    rec_batch b = { sp, 5, NULL, 0, lg, 2, NULL };
     rec_write_result res;
     if (records_write(g_rec, &b, &res, &e)) {
         fprintf(stderr, "records_write: %s\n", e.msg);

@@ -125,7 +125,7 @@ static int setup(void **state)
     c[4].cost_usd = 0.002, c[4].cost_source = 2;
     c[4].prompt = slice_cstr("another one");
 
-    rec_batch b = { &sp, 1, c, 5, NULL, 0 };
+    rec_batch b = { &sp, 1, c, 5, NULL, 0, NULL };
     rec_write_result res;
     if (records_write(g_rec, &b, &res, &e)) {
         fprintf(stderr, "records_write: %s\n", e.msg);
@@ -623,7 +623,7 @@ static void test_json_prompt_exact(void **state)
     rec_call c = base_call(T0 + 9000 * MS, "u9", "gpt-4o", "json");
     c.prompt = slice_cstr(prompt);
     c.completion = slice_make(big, big_n);
-    rec_batch b = { NULL, 0, &c, 1, NULL, 0 };
+    rec_batch b = { NULL, 0, &c, 1, NULL, 0, NULL };
     rec_write_result res;
     err_ctx e = { 0 };
     assert_int_equal(records_write(g_rec, &b, &res, &e), 0);

@@ -84,7 +84,7 @@ static void reopen(fx *f, int retention_days)
 static rec_write_result write_batch(records *r, const rec_span *s, size_t ns, const rec_call *c, size_t nc,
                                     const rec_log *l, size_t nl)
 {
-    rec_batch b = { s, ns, c, nc, l, nl };
+    rec_batch b = { s, ns, c, nc, l, nl, NULL };
     rec_write_result res;
     err_ctx e = { 0 };
     int rc = records_write(r, &b, &res, &e);
@@ -553,6 +553,13 @@ static void test_fulltext(void **state)
     assert_int_equal(count_q(f->r, "zojoji"), 1);
     assert_int_equal(count_q(f->r, "nonexistentword"), 0);
     assert_int_equal(count_q(f->r, "refund nonexistentword"), 0);
+    /* stopwords are not indexed but still found, on the text */
+    assert_int_equal(count_q(f->r, "the"), 2);
+    assert_int_equal(count_q(f->r, "is"), 3);
+    assert_int_equal(count_q(f->r, "the refund"), 2);
+    assert_int_equal(count_q(f->r, "\"the refund\""), 1);
+    assert_int_equal(count_q(f->r, "\"the kettle\""), 1);
+    assert_int_equal(count_q(f->r, "\"a kettle\""), 0);
     /* combined with a filter */
     rec_call_query q;
     query_init(&q);
@@ -1087,6 +1094,24 @@ static void test_find_traces(void **state)
     assert_int_equal(find(f->r, &q, &first), 2);
     q.service = S("nope");
     assert_int_equal(find(f->r, &q, NULL), 0);
+    /* no service, user or session: calls and other spans merge newest first */
+    rec_span s7 = mkspan(7, 1, "api", "chat", T0 + 3 * SEC + SEC / 2, 10, "");
+    rec_call c7 = mkcall(7, s7.start_ns, "zed", "m", "p", "c");
+    memcpy(c7.trace_id, s7.trace_id, 16);
+    memcpy(c7.span_id, s7.span_id, 8);
+    write_batch(f->r, &s7, 1, &c7, 1, NULL, 0);
+    memset(&q, 0, sizeof q);
+    q.end_ns = INT64_MAX;
+    q.limit = 4;
+    uint8_t (*ids)[16] = NULL;
+    size_t n = 0;
+    err_ctx e = { 0 };
+    assert_int_equal(records_find_traces(f->r, &q, &ids, &n, &e), 0);
+    assert_int_equal(n, 4);
+    int want[4] = { 5, 4, 7, 3 };
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(ids[i][15], want[i]);
+    free(ids);
 }
 
 typedef struct strs {
@@ -1331,7 +1356,7 @@ static void *writer_thread(void *arg)
         snprintf(comp, sizeof comp, "answer %d-%d", w->thread, i);
         rec_call c = mkcall(w->thread * 1000 + i, T0 + i, "conc", "m", prompt, comp);
         rec_span s = mkspan(w->thread * 1000 + i, 1, "conc", "op", T0 + i, 10, "");
-        rec_batch b = { &s, 1, &c, 1, NULL, 0 };
+        rec_batch b = { &s, 1, &c, 1, NULL, 0, NULL };
         rec_write_result res;
         err_ctx e = { 0 };
         int rc = records_write(w->r, &b, &res, &e);

@@ -404,6 +404,15 @@ static void test_query_and_match(void **state)
     assert_true(rec_text_has(&q, 3, slice_cstr("東京")));
     assert_true(rec_text_has(&q, 3, slice_cstr("去东京 or 關東")));  /* run-final character */
     assert_false(rec_text_has(&q, 2, slice_cstr("status of the order")));
+    /* stopwords stay out of the FTS expression (not indexed) */
+    assert_int_equal(rec_query_parse(slice_cstr("\"reset the password\" the"), &q, &e), 0);
+    assert_int_equal(q.ng, 2);
+    assert_int_equal(rec_query_fts(&q, 0, &expr), 0);
+    assert_string_equal((char *)expr.p, "\"reset\" AND \"password\"");
+    assert_int_equal(rec_query_fts(&q, 1, &expr), 0);
+    assert_string_equal((char *)expr.p, "");
+    assert_true(rec_text_has(&q, 0, slice_cstr("Please reset the password now")));
+    assert_false(rec_text_has(&q, 0, slice_cstr("reset your password")));
     assert_int_equal(rec_query_parse(slice_cstr("要退款"), &q, &e), 0);
     assert_int_equal(q.ng, 1);
     assert_int_equal(q.g[0].n, 2);
