@@ -3,6 +3,7 @@
  * rest kept as a small skeleton, and the exact bytes put back on read.  Pure:
  * no SQLite, no globals (blobs are reached through callbacks). */
 #include "util/mem.h"
+#include "util/utf8.h"
 #include "store/records_int.h"
 #include "util/varint.h"
 
@@ -65,47 +66,12 @@ void rec_hash128(const void *data, size_t n, const uint64_t key[2], uint8_t out[
 
 /* ------------------------------------------------------------ UTF-8 */
 
-/* Decodes one code point at p[0..n); returns its length, *cp = -1 for an
- * invalid byte (length 1). */
-static size_t utf8_next(const uint8_t *p, size_t n, int32_t *cp)
-{
-    uint8_t c = p[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t need;
-    int32_t v;
-    if (c >= 0xc2 && c <= 0xdf)
-        need = 1, v = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef)
-        need = 2, v = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4)
-        need = 3, v = c & 0x07;
-    else
-        goto bad;
-    if (n - 1 < need)
-        goto bad;
-    for (size_t k = 1; k <= need; k++) {
-        if ((p[k] & 0xc0) != 0x80)
-            goto bad;
-        v = v << 6 | (p[k] & 0x3f);
-    }
-    if ((need == 2 && v < 0x800) || (need == 3 && (v < 0x10000 || v > 0x10ffff)) || (v >= 0xd800 && v <= 0xdfff))
-        goto bad;
-    *cp = v;
-    return need + 1;
-bad:
-    *cp = -1;
-    return 1;
-}
-
 size_t rec_utf8_prefix(const uint8_t *p, size_t n, size_t nchars)
 {
     size_t i = 0;
     int32_t cp;
     while (i < n && nchars > 0) {
-        i += utf8_next(p + i, n - i, &cp);
+        i += utf8_decode(p + i, n - i, &cp);
         nchars--;
     }
     return i;
@@ -181,7 +147,7 @@ int rec_json_escape(buf *b, slice s, int flags)
             }
         } else { /* non-ASCII */
             int32_t cp;
-            len = utf8_next(s.p + i, s.n - i, &cp);
+            len = utf8_decode(s.p + i, s.n - i, &cp);
             if (flags & REC_ESC_ASCII) {
                 if (cp < 0)
                     return 1;

@@ -3,6 +3,7 @@
  * with FTS5, parsing the user's plain-text q, checking a text against it and
  * cutting snippets with highlight ranges.  Pure but for the registration. */
 #include "util/mem.h"
+#include "util/utf8.h"
 #include "store/records_int.h"
 
 #include <stdlib.h>
@@ -11,39 +12,6 @@
 /* ------------------------------------------------------------ characters */
 
 enum { C_SEP, C_WORD, C_GRAM };
-
-static size_t next_cp(const uint8_t *p, size_t n, int32_t *cp)
-{
-    uint8_t c = p[0];
-    if (c < 0x80) {
-        *cp = c;
-        return 1;
-    }
-    size_t need;
-    int32_t v;
-    if (c >= 0xc2 && c <= 0xdf)
-        need = 1, v = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef)
-        need = 2, v = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4)
-        need = 3, v = c & 0x07;
-    else
-        goto bad;
-    if (n - 1 < need)
-        goto bad;
-    for (size_t k = 1; k <= need; k++) {
-        if ((p[k] & 0xc0) != 0x80)
-            goto bad;
-        v = v << 6 | (p[k] & 0x3f);
-    }
-    if ((need == 2 && v < 0x800) || (need == 3 && (v < 0x10000 || v > 0x10ffff)) || (v >= 0xd800 && v <= 0xdfff))
-        goto bad;
-    *cp = v;
-    return need + 1;
-bad:
-    *cp = -1;
-    return 1;
-}
 
 /* Scripts written without spaces between words: indexed as bigrams. */
 static const int32_t gram_ranges[][2] = {
@@ -162,7 +130,7 @@ int rec_tokenize(const uint8_t *p, size_t n, int query, rec_tok_fn fn, void *ctx
         size_t len = 0;
         int cls = C_SEP;
         if (i < n) {
-            len = next_cp(p + i, n - i, &cp);
+            len = utf8_decode(p + i, n - i, &cp);
             cls = cclass(cp);
         }
         if (in_word && cls != C_WORD) { /* a word ends */
@@ -524,7 +492,7 @@ static uint32_t utf16_len(const uint8_t *p, size_t n)
     size_t i = 0;
     int32_t cp;
     while (i < n) {
-        i += next_cp(p + i, n - i, &cp);
+        i += utf8_decode(p + i, n - i, &cp);
         u += cp >= 0x10000 ? 2 : 1;
     }
     return u;
@@ -565,7 +533,7 @@ int rec_snippet(const rec_query *q, const slice *texts, size_t ntexts, buf *snip
         size_t used = 0, i = lo;
         int32_t cp;
         while (i < hi) {
-            i += next_cp(t.p + i, hi - i, &cp);
+            i += utf8_decode(t.p + i, hi - i, &cp);
             used++;
         }
         while (lo > 0 && used < REC_SNIPPET_CHARS) {

@@ -51,3 +51,36 @@ int utf8_valid(const uint8_t *p, size_t n)
     }
     return 1;
 }
+
+size_t utf8_decode(const uint8_t *p, size_t n, int32_t *cp)
+{
+    uint8_t c = p[0];
+    if (c < 0x80) {
+        *cp = c;
+        return 1;
+    }
+    size_t need;
+    int32_t v;
+    if (c >= 0xc2 && c <= 0xdf)
+        need = 1, v = c & 0x1f;
+    else if (c >= 0xe0 && c <= 0xef)
+        need = 2, v = c & 0x0f;
+    else if (c >= 0xf0 && c <= 0xf4)
+        need = 3, v = c & 0x07;
+    else
+        goto bad;
+    if (n - 1 < need)
+        goto bad;
+    for (size_t k = 1; k <= need; k++) {
+        if ((p[k] & 0xc0) != 0x80)
+            goto bad;
+        v = v << 6 | (p[k] & 0x3f);
+    }
+    if ((need == 2 && v < 0x800) || (need == 3 && (v < 0x10000 || v > 0x10ffff)) || (v >= 0xd800 && v <= 0xdfff))
+        goto bad;
+    *cp = v;
+    return need + 1;
+bad:
+    *cp = -1;
+    return 1;
+}
